@@ -1,0 +1,1 @@
+//! Understudy: a server that speaks Clerk's actor-token API.
