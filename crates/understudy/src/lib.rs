@@ -1,1 +1,3 @@
 //! Understudy: a server that speaks Clerk's actor-token API.
+
+pub mod keys;

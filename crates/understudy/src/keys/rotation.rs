@@ -1,0 +1,173 @@
+//! Which key signs and which keys are published: the rotation policy, pure.
+
+use std::time::Duration;
+
+use super::SealedSigningKey;
+
+/// Lifetime of a session token.
+pub const SESSION_TOKEN_LIFETIME: Duration = Duration::from_secs(60);
+
+/// Clock skew a verifier may allow past `exp`. Clerk's SDKs allow 5 s by default, but
+/// jsonwebtoken allows 60 s, so a retired key stays published for the larger margin.
+pub const VERIFIER_CLOCK_SKEW: Duration = Duration::from_secs(60);
+
+/// How long a retired key stays in the JWKS: until every token it signed has expired,
+/// even on a verifier whose clock is behind.
+pub const RETIRED_KEY_PUBLICATION: Duration =
+    Duration::from_secs(SESSION_TOKEN_LIFETIME.as_secs() + VERIFIER_CLOCK_SKEW.as_secs());
+
+/// A stored signing key with its life dates (Unix milliseconds, like every other
+/// timestamp of the API). Rotation sets `retired_at` on the old key and inserts a new one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SigningKeyRecord {
+    /// The key.
+    pub key: SealedSigningKey,
+    /// When it was generated.
+    pub created_at: i64,
+    /// When it stopped signing, if it has.
+    pub retired_at: Option<i64>,
+}
+
+/// The signer and the published keys at one instant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeySelection<'a> {
+    /// The key that signs new tokens: the newest key not retired. `None` when there is
+    /// none, and the caller must generate one.
+    pub active: Option<&'a SigningKeyRecord>,
+    /// The keys `GET /v1/jwks` publishes: every key not retired, and every key retired less
+    /// than `keep_retired_for` ago. Active signer first, then newest first.
+    pub published: Vec<&'a SigningKeyRecord>,
+}
+
+/// Chooses the signer and the published keys at `now` (Unix ms). Ties between keys created
+/// in the same millisecond (two servers starting at once) break by kid, so every server
+/// sharing a store chooses the same signer.
+pub fn select_keys(
+    records: &[SigningKeyRecord],
+    now: i64,
+    keep_retired_for: Duration,
+) -> KeySelection<'_> {
+    let keep_ms = i64::try_from(keep_retired_for.as_millis()).unwrap_or(i64::MAX);
+    let mut published: Vec<&SigningKeyRecord> = records
+        .iter()
+        .filter(|r| match r.retired_at {
+            None => true,
+            Some(retired) => now < retired.saturating_add(keep_ms),
+        })
+        .collect();
+    // Not retired before retired, then newest first, then by kid.
+    published.sort_by(|a, b| {
+        a.retired_at
+            .is_some()
+            .cmp(&b.retired_at.is_some())
+            .then(b.created_at.cmp(&a.created_at))
+            .then(a.key.kid.cmp(&b.key.kid))
+    });
+    let active = published
+        .first()
+        .copied()
+        .filter(|r| r.retired_at.is_none());
+    KeySelection { active, published }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::Jwk;
+
+    fn record(kid: &str, created_at: i64, retired_at: Option<i64>) -> SigningKeyRecord {
+        SigningKeyRecord {
+            key: SealedSigningKey {
+                kid: kid.into(),
+                public_jwk: Jwk {
+                    kty: "RSA".into(),
+                    key_use: "sig".into(),
+                    alg: "RS256".into(),
+                    kid: kid.into(),
+                    n: "n".into(),
+                    e: "AQAB".into(),
+                },
+                sealed_private: vec![],
+            },
+            created_at,
+            retired_at,
+        }
+    }
+
+    fn kids(selection: &KeySelection<'_>) -> (Option<String>, Vec<String>) {
+        (
+            selection.active.map(|r| r.key.kid.clone()),
+            selection
+                .published
+                .iter()
+                .map(|r| r.key.kid.clone())
+                .collect(),
+        )
+    }
+
+    const KEEP: Duration = RETIRED_KEY_PUBLICATION;
+
+    #[test]
+    fn no_keys_means_no_signer() {
+        let selection = select_keys(&[], 0, KEEP);
+        assert_eq!(kids(&selection), (None, vec![]));
+    }
+
+    #[test]
+    fn newest_unretired_key_signs_and_a_recently_retired_one_stays_published() {
+        let records = [
+            record("old", 1_000, Some(50_000)),
+            record("new", 50_000, None),
+        ];
+        let at = 50_000 + 120_000 - 1;
+        assert_eq!(
+            kids(&select_keys(&records, at, KEEP)),
+            (Some("new".into()), vec!["new".into(), "old".into()])
+        );
+    }
+
+    #[test]
+    fn retired_key_leaves_the_jwks_once_its_tokens_have_expired() {
+        let records = [
+            record("old", 1_000, Some(50_000)),
+            record("new", 50_000, None),
+        ];
+        let at = 50_000 + 120_000;
+        assert_eq!(
+            kids(&select_keys(&records, at, KEEP)),
+            (Some("new".into()), vec!["new".into()])
+        );
+    }
+
+    #[test]
+    fn all_retired_means_no_signer_but_still_published() {
+        let records = [record("a", 1_000, Some(2_000))];
+        assert_eq!(
+            kids(&select_keys(&records, 2_500, KEEP)),
+            (None, vec!["a".into()])
+        );
+    }
+
+    #[test]
+    fn same_millisecond_keys_tie_break_by_kid_and_both_are_published() {
+        let records = [record("b", 5, None), record("a", 5, None)];
+        assert_eq!(
+            kids(&select_keys(&records, 10, KEEP)),
+            (Some("a".into()), vec!["a".into(), "b".into()])
+        );
+    }
+
+    #[test]
+    fn a_retired_key_never_signs_even_if_newest() {
+        let records = [record("older", 1, None), record("newer", 9, Some(10))];
+        assert_eq!(
+            kids(&select_keys(&records, 11, KEEP)),
+            (Some("older".into()), vec!["older".into(), "newer".into()])
+        );
+    }
+
+    #[test]
+    fn publication_window_matches_token_lifetime_plus_skew() {
+        assert_eq!(RETIRED_KEY_PUBLICATION, Duration::from_secs(120));
+    }
+}
