@@ -61,7 +61,7 @@ wait_ready() {
     if ! kill -0 "$pid" 2>/dev/null; then
       return 1
     fi
-    if grep -q "understudy listening on" "$log" &&
+    if grep -qs "understudy listening on" "$log" &&
       curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$port/healthz"; then
       return 0
     fi
