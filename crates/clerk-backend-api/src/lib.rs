@@ -36,6 +36,7 @@ mod hooks;
 mod options;
 mod retry;
 mod secret;
+pub mod verify;
 
 pub use clerk_models as models;
 
@@ -47,3 +48,4 @@ pub use crate::hooks::{AfterErrorHook, AfterSuccessHook, BeforeRequestHook, Hook
 pub use crate::options::RequestOptions;
 pub use crate::retry::RetryConfig;
 pub use crate::secret::SecretKey;
+pub use crate::verify::{TokenVerifier, VerifyError, VerifyTokenOptions, verify_token};
