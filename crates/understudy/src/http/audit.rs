@@ -1,0 +1,38 @@
+//! `/v1/audit_events` (ours): the append-only log of creates and revokes.
+
+use axum::Json;
+use axum::extract::{RawQuery, State};
+use clerk_models::Page;
+
+use super::auth::Authenticated;
+use super::error::ApiError;
+use super::openapi::schemas;
+use super::query::Query;
+use super::state::AppState;
+use crate::domain::pagination;
+use crate::store::AuditEvent;
+
+/// List audit events, newest first (ours).
+#[utoipa::path(
+    get, path = "/v1/audit_events", tag = "Audit (ours)", operation_id = "ListAuditEvents",
+    params(
+        ("limit" = Option<u32>, Query, description = "1 to 500; 10 by default."),
+        ("offset" = Option<u64>, Query, description = "0 or more; 0 by default."),
+    ),
+    responses(
+        (status = 200, description = "A page of audit events.", body = schemas::AuditEventPage),
+        (status = 401, description = "Missing, malformed or invalid secret key.", body = schemas::ClerkErrors),
+        (status = 422, description = "A bad page value.", body = schemas::ClerkErrors),
+    ),
+    security(("bearerAuth" = []))
+)]
+pub async fn list(
+    State(state): State<AppState>,
+    _auth: Authenticated,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Page<AuditEvent>>, ApiError> {
+    let query = Query::parse(raw.as_deref());
+    let page = pagination::parse_page(query.get("limit"), query.get("offset"))?;
+    let (events, total) = state.store.list_audit_events(page).await?;
+    Ok(Json(Page::new(events, total)))
+}

@@ -1,0 +1,219 @@
+//! `/openapi.json`, generated from the handlers' annotations so it cannot drift.
+
+use axum::Json;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+/// The API description.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Understudy",
+        description = "The actor-token part of Clerk's Backend API, plus documented extensions (tagged \"ours\")."
+    ),
+    paths(
+        super::actor_tokens::create,
+        super::actor_tokens::revoke,
+        super::actor_tokens::get_one,
+        super::actor_tokens::list,
+        super::users::create,
+        super::users::get_one,
+        super::users::delete,
+        super::audit::list,
+        super::health::health,
+        super::metrics::metrics,
+        openapi,
+    ),
+    modifiers(&BearerAuth)
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearerAuth",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// This document (ours). No authentication.
+#[utoipa::path(
+    get, path = "/openapi.json", tag = "Operations (ours)", operation_id = "OpenApi",
+    responses((status = 200, description = "The OpenAPI 3.1 document."))
+)]
+pub async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
+
+/// Schema mirrors of the wire types (which live in `clerk-models`, free of utoipa).
+pub mod schemas {
+    #![allow(dead_code)]
+    use serde_json::{Map, Value};
+    use utoipa::ToSchema;
+
+    /// An actor token.
+    #[derive(ToSchema)]
+    pub struct ActorToken {
+        /// Always `actor_token`.
+        object: String,
+        /// `act_…`
+        id: String,
+        /// `pending`, `accepted` or `revoked`.
+        status: String,
+        /// The impersonated user.
+        user_id: String,
+        /// The impersonating party: `sub` and any further keys.
+        actor: Map<String, Value>,
+        /// The ticket; only in the create response.
+        token: Option<String>,
+        /// `{frontend}/v1/tickets/accept?ticket=…`; only in the create response.
+        url: Option<String>,
+        /// Unix milliseconds.
+        created_at: i64,
+        /// Unix milliseconds.
+        updated_at: i64,
+    }
+
+    /// The body of `POST /v1/actor_tokens`. Unknown fields are rejected.
+    #[derive(ToSchema)]
+    pub struct CreateActorTokenBody {
+        /// The user to impersonate.
+        user_id: String,
+        /// Must hold `sub` (string); copied whole into the session token's `act` claim.
+        actor: Map<String, Value>,
+        /// How long the token can be used; 3600 by default.
+        expires_in_seconds: Option<i64>,
+        /// The cap on the session the token creates; 1800 by default.
+        session_max_duration_in_seconds: Option<i64>,
+    }
+
+    /// One error.
+    #[derive(ToSchema)]
+    pub struct ClerkError {
+        /// Short, for people.
+        message: String,
+        /// Longer, for people.
+        long_message: String,
+        /// Machine-readable.
+        code: String,
+        /// Snake-case keys such as `param_name`, `limit`, `used`.
+        meta: Option<Map<String, Value>>,
+    }
+
+    /// Every non-2xx body.
+    #[derive(ToSchema)]
+    pub struct ClerkErrors {
+        /// At least one error.
+        errors: Vec<ClerkError>,
+        /// Response-wide metadata.
+        meta: Map<String, Value>,
+        /// Equal to the `Clerk-Trace-Id` header.
+        clerk_trace_id: String,
+    }
+
+    /// A page of actor tokens.
+    #[derive(ToSchema)]
+    pub struct ActorTokenPage {
+        /// This page.
+        data: Vec<ActorToken>,
+        /// How many match, over all pages.
+        total_count: u64,
+    }
+
+    /// An audit event.
+    #[derive(ToSchema)]
+    pub struct AuditEvent {
+        /// `aud_…`
+        id: String,
+        /// Unix milliseconds.
+        occurred_at: i64,
+        /// `actor_token.created`, `actor_token.revoked`, …
+        action: String,
+        /// The secret key's id (never the key).
+        secret_key_id: Option<String>,
+        /// The impersonating party.
+        actor_sub: Option<String>,
+        /// The impersonated user.
+        user_id: Option<String>,
+        /// The actor token.
+        actor_token_id: Option<String>,
+        /// The session.
+        session_id: Option<String>,
+        /// The request's trace id.
+        trace_id: Option<String>,
+        /// The actor's `reason`.
+        reason: Option<String>,
+    }
+
+    /// A page of audit events.
+    #[derive(ToSchema)]
+    pub struct AuditEventPage {
+        /// This page.
+        data: Vec<AuditEvent>,
+        /// How many exist.
+        total_count: u64,
+    }
+
+    /// A user.
+    #[derive(ToSchema)]
+    pub struct User {
+        /// Always `user`.
+        object: String,
+        /// `user_…`
+        id: String,
+        /// The application's own id.
+        external_id: Option<String>,
+        /// Given name.
+        first_name: Option<String>,
+        /// Family name.
+        last_name: Option<String>,
+        /// Handle.
+        username: Option<String>,
+        /// The first email address's id.
+        primary_email_address_id: Option<String>,
+        /// `email_address` objects.
+        email_addresses: Vec<Map<String, Value>>,
+        /// Frontend-readable metadata.
+        public_metadata: Map<String, Value>,
+        /// Backend-only metadata.
+        private_metadata: Map<String, Value>,
+        /// Unix milliseconds.
+        created_at: i64,
+        /// Unix milliseconds.
+        updated_at: i64,
+    }
+
+    /// The body of `POST /v1/users`. Every field is optional; unknown fields are rejected.
+    #[derive(ToSchema)]
+    pub struct CreateUserBody {
+        /// The application's own id.
+        external_id: Option<String>,
+        /// Given name.
+        first_name: Option<String>,
+        /// Family name.
+        last_name: Option<String>,
+        /// Handle.
+        username: Option<String>,
+        /// Email addresses; the first becomes primary.
+        email_address: Option<Vec<String>>,
+        /// Frontend-readable metadata.
+        public_metadata: Option<Map<String, Value>>,
+        /// Backend-only metadata.
+        private_metadata: Option<Map<String, Value>>,
+    }
+
+    /// A deletion receipt.
+    #[derive(ToSchema)]
+    pub struct DeletedObject {
+        /// `user`.
+        object: String,
+        /// The deleted id.
+        id: String,
+        /// Always true.
+        deleted: bool,
+    }
+}

@@ -1,0 +1,165 @@
+//! Persistence behind one async trait, shaped so SQLite (embedded, the default) and PostgreSQL
+//! (several servers, later) can both implement it. Every operation that must be atomic is one
+//! method the backend makes atomic; the domain never reads-then-writes.
+
+pub mod sqlite;
+pub mod suite;
+
+use clerk_models::User;
+use futures::future::BoxFuture;
+
+use crate::domain::actor_token::{ActorTokenFilter, ActorTokenRecord};
+use crate::domain::pagination::PageRequest;
+
+pub use sqlite::SqliteStore;
+
+/// What a store operation returns.
+pub type StoreFuture<'a, T> = BoxFuture<'a, Result<T, StoreError>>;
+
+/// A store failure: the backend broke or is closed. Business outcomes (not found, quota used
+/// up) are not errors; they are the `Ok` variants of each operation's outcome type.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The database reported an error.
+    #[error("database error: {0}")]
+    Backend(String),
+    /// A stored row could not be read back (corrupt JSON, unknown status).
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    /// The store was closed.
+    #[error("the store is closed")]
+    Closed,
+}
+
+/// A secret key as stored: its id and hash, never the key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretKeyRecord {
+    /// `ak_…`
+    pub id: String,
+    /// SHA-256 of the key.
+    pub key_hash: [u8; 32],
+    /// A note for people ("development key", "ci").
+    pub label: Option<String>,
+    /// Unix ms.
+    pub created_at: i64,
+    /// Unix ms; `Some` once revoked.
+    pub revoked_at: Option<i64>,
+}
+
+/// One append-only audit row.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AuditEvent {
+    /// `aud_…`
+    pub id: String,
+    /// Unix ms.
+    pub occurred_at: i64,
+    /// `actor_token.created`, `actor_token.revoked`, …
+    pub action: String,
+    /// The secret key's id (never the key) that authorised the request.
+    pub secret_key_id: Option<String>,
+    /// The impersonating party.
+    pub actor_sub: Option<String>,
+    /// The impersonated user.
+    pub user_id: Option<String>,
+    /// The actor token concerned.
+    pub actor_token_id: Option<String>,
+    /// The session concerned (next issue).
+    pub session_id: Option<String>,
+    /// The request's trace id.
+    pub trace_id: Option<String>,
+    /// The actor's `reason`, when it gave one as a string.
+    pub reason: Option<String>,
+}
+
+/// The monthly impersonation quota to enforce on a create.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quota {
+    /// Tokens allowed since `since_ms`.
+    pub limit: u64,
+    /// Start of the current period (Unix ms).
+    pub since_ms: i64,
+}
+
+/// What creating an actor token did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CreateTokenOutcome {
+    /// Stored, with its audit row.
+    Created(ActorTokenRecord),
+    /// No user has the token's `user_id`; nothing stored.
+    UserNotFound,
+    /// The quota is used up; nothing stored.
+    LimitExceeded {
+        /// The quota.
+        limit: u64,
+        /// Tokens created in the period so far.
+        used: u64,
+    },
+}
+
+/// What revoking an actor token did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RevokeOutcome {
+    /// It was pending and is now revoked, with its audit row.
+    Revoked(ActorTokenRecord),
+    /// No token has that id.
+    NotFound,
+    /// It was not pending; unchanged.
+    NotPending(ActorTokenRecord),
+}
+
+/// The persistence operations the server needs.
+pub trait Store: Send + Sync + 'static {
+    /// Makes a key valid: inserts it when its hash is unknown, un-revokes it when revoked.
+    /// Returns the stored record.
+    fn ensure_secret_key(&self, key: SecretKeyRecord) -> StoreFuture<'_, SecretKeyRecord>;
+    /// Inserts `key` only when no secret key exists at all (atomically). Whether it did.
+    fn insert_first_secret_key(&self, key: SecretKeyRecord) -> StoreFuture<'_, bool>;
+    /// The key with this hash, revoked or not.
+    fn find_secret_key(&self, key_hash: [u8; 32]) -> StoreFuture<'_, Option<SecretKeyRecord>>;
+    /// Every key, oldest first.
+    fn list_secret_keys(&self) -> StoreFuture<'_, Vec<SecretKeyRecord>>;
+    /// Revokes a key by id. Whether a not-yet-revoked key with that id existed.
+    fn revoke_secret_key(&self, id: String, now_ms: i64) -> StoreFuture<'_, bool>;
+
+    /// Inserts users, all in one transaction.
+    fn insert_users(&self, users: Vec<User>) -> StoreFuture<'_, ()>;
+    /// The user with this id.
+    fn get_user(&self, id: String) -> StoreFuture<'_, Option<User>>;
+    /// Deletes a user. Whether it existed.
+    fn delete_user(&self, id: String) -> StoreFuture<'_, bool>;
+    /// A page of users, newest first, and how many exist.
+    fn list_users(&self, page: PageRequest) -> StoreFuture<'_, (Vec<User>, u64)>;
+
+    /// Atomically: checks the user exists, checks `quota` (tokens created since its start),
+    /// inserts the token with its ticket hash and the audit row.
+    fn create_actor_token(
+        &self,
+        token: ActorTokenRecord,
+        ticket_hash: [u8; 32],
+        quota: Option<Quota>,
+        audit: AuditEvent,
+    ) -> StoreFuture<'_, CreateTokenOutcome>;
+    /// Atomically: revokes the token if pending (setting `updated_at`) and writes the audit
+    /// row, filling its `user_id`, `actor_sub` and `reason` from the token when absent.
+    fn revoke_actor_token(
+        &self,
+        id: String,
+        now_ms: i64,
+        audit: AuditEvent,
+    ) -> StoreFuture<'_, RevokeOutcome>;
+    /// The token with this id.
+    fn get_actor_token(&self, id: String) -> StoreFuture<'_, Option<ActorTokenRecord>>;
+    /// A page of tokens matching `filter`, newest first, and how many match.
+    fn list_actor_tokens(
+        &self,
+        filter: ActorTokenFilter,
+        page: PageRequest,
+    ) -> StoreFuture<'_, (Vec<ActorTokenRecord>, u64)>;
+
+    /// A page of audit events, newest first, and how many exist.
+    fn list_audit_events(&self, page: PageRequest) -> StoreFuture<'_, (Vec<AuditEvent>, u64)>;
+
+    /// Finishes every queued write, then stops accepting new ones.
+    fn close(&self) -> BoxFuture<'_, ()>;
+}
