@@ -521,3 +521,55 @@ async fn garbage_is_malformed_and_never_fetches() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_first_verifications_share_one_fetch() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/jwks"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(jwks_body(&[key()]))
+                .set_delay(Duration::from_millis(200)),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let verifier = verifier(online(&server), &TestClock::new());
+    let token = token();
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let verifier = verifier.clone();
+            let token = token.clone();
+            tokio::spawn(async move { verifier.verify(&token).await })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap().unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_slow_jwks_times_out_with_a_typed_error() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(jwks_body(&[key()]))
+                .set_delay(Duration::from_secs(5)),
+        )
+        .mount(&server)
+        .await;
+    // A caller-supplied client without its own timeout still gets the JWKS timeout.
+    let verifier = verifier(
+        online(&server)
+            .http_client(reqwest::Client::new())
+            .jwks_timeout(Duration::from_millis(200)),
+        &TestClock::new(),
+    );
+    let err = verifier.verify(&token()).await.unwrap_err();
+    assert!(
+        matches!(&err, VerifyError::JwksUnavailable { reason, .. } if reason.contains("timed out")),
+        "{err:?}"
+    );
+}

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use jsonwebtoken::DecodingKey;
 use serde::Deserialize;
-use tokio::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
 
 use super::VerifyError;
 
@@ -17,10 +17,13 @@ pub(crate) struct JwksCache {
     url: String,
     authorization: Option<String>,
     client: reqwest::Client,
+    timeout: Duration,
     ttl_ms: i64,
     min_refresh_ms: i64,
-    /// Held across the fetch, so concurrent verifications wait for one fetch, not many.
+    /// Held only briefly, never across a fetch: known kids never wait for the network.
     state: Mutex<CacheState>,
+    /// Held across a fetch, so concurrent misses wait for one fetch instead of each starting one.
+    fetching: tokio::sync::Mutex<()>,
 }
 
 #[derive(Default)]
@@ -56,6 +59,7 @@ impl JwksCache {
         url: String,
         secret_key: Option<&str>,
         client: reqwest::Client,
+        timeout: Duration,
         ttl: Duration,
         min_refresh_interval: Duration,
     ) -> Self {
@@ -69,42 +73,38 @@ impl JwksCache {
                 }
             }),
             client,
+            timeout,
             ttl_ms: millis(ttl),
             min_refresh_ms: millis(min_refresh_interval),
             state: Mutex::new(CacheState::default()),
+            fetching: tokio::sync::Mutex::new(()),
         }
     }
 
     /// The key for `kid` at `now` (Unix ms): from the cache while it is fresh, otherwise
     /// fetched again, but never more than once per minimum interval.
     pub(crate) async fn key(&self, kid: &str, now: i64) -> Result<DecodingKey, VerifyError> {
-        let mut state = self.state.lock().await;
-        let fresh = state
-            .fetched_at
-            .is_some_and(|at| now.saturating_sub(at) < self.ttl_ms);
-        if fresh && let Some(key) = state.keys.get(kid) {
-            return Ok(key.clone());
+        if let Some(key) = self.fresh_key(&self.state(), kid, now) {
+            return Ok(key);
         }
-        let may_fetch = state
-            .attempted_at
-            .is_none_or(|at| now.saturating_sub(at) >= self.min_refresh_ms);
-        if !may_fetch {
-            // Too soon to ask again: answer from what the last attempt left.
-            return match (&state.last_failure, fresh) {
-                (Some(reason), _) => Err(self.unavailable(format!(
-                    "{reason}; not retried for {} ms",
-                    self.min_refresh_ms
-                ))),
-                (None, true) => Err(VerifyError::UnknownKid {
-                    kid: kid.to_owned(),
-                }),
-                // Stale and the last fetch succeeded: only when the TTL is shorter than
-                // the refresh interval. Stale keys are not trusted.
-                (None, false) => Err(self.unavailable("the cached JWKS is stale".into())),
-            };
+        let _fetching = self.fetching.lock().await;
+        {
+            // Another task may have fetched while this one waited.
+            let mut state = self.state();
+            if let Some(key) = self.fresh_key(&state, kid, now) {
+                return Ok(key);
+            }
+            let may_fetch = state
+                .attempted_at
+                .is_none_or(|at| now.saturating_sub(at) >= self.min_refresh_ms);
+            if !may_fetch {
+                return Err(self.too_soon(&state, kid, now));
+            }
+            state.attempted_at = Some(now);
         }
-        state.attempted_at = Some(now);
-        match self.fetch().await {
+        let fetched = self.fetch().await;
+        let mut state = self.state();
+        match fetched {
             Ok(keys) => {
                 state.keys = keys;
                 state.fetched_at = Some(now);
@@ -118,10 +118,47 @@ impl JwksCache {
                     })
             }
             Err(reason) => {
+                // A failed refresh does not revoke a fresh cache, but this kid is not in it.
                 state.last_failure = Some(reason.clone());
-                // A failed refresh does not revoke a fresh cache, but this kid is unknown.
                 Err(self.unavailable(reason))
             }
+        }
+    }
+
+    fn state(&self) -> MutexGuard<'_, CacheState> {
+        // The state is consistent after every statement, so a poisoned lock is still usable.
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn is_fresh(&self, state: &CacheState, now: i64) -> bool {
+        state
+            .fetched_at
+            .is_some_and(|at| now.saturating_sub(at) < self.ttl_ms)
+    }
+
+    fn fresh_key(&self, state: &CacheState, kid: &str, now: i64) -> Option<DecodingKey> {
+        if self.is_fresh(state, now) {
+            state.keys.get(kid).cloned()
+        } else {
+            None
+        }
+    }
+
+    /// The answer when the last fetch was too recent to fetch again.
+    fn too_soon(&self, state: &CacheState, kid: &str, now: i64) -> VerifyError {
+        match (&state.last_failure, self.is_fresh(state, now)) {
+            (Some(reason), _) => self.unavailable(format!(
+                "{reason}; not retried for {} ms",
+                self.min_refresh_ms
+            )),
+            (None, true) => VerifyError::UnknownKid {
+                kid: kid.to_owned(),
+            },
+            // Stale although the last fetch succeeded (a TTL shorter than the refresh
+            // interval): stale keys are not trusted.
+            (None, false) => self.unavailable("the cached JWKS is stale".into()),
         }
     }
 
@@ -136,6 +173,7 @@ impl JwksCache {
         let mut request = self
             .client
             .get(&self.url)
+            .timeout(self.timeout)
             .header(http::header::ACCEPT, "application/json");
         if let Some(authorization) = &self.authorization {
             request = request.header(http::header::AUTHORIZATION, authorization);

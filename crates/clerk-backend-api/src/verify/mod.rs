@@ -76,17 +76,17 @@ impl TokenVerifier {
                 check_jwks_url(url)?;
                 let client = match &options.http_client {
                     Some(client) => client.clone(),
-                    None => reqwest::Client::builder()
-                        .timeout(options.jwks_timeout)
-                        .build()
-                        .map_err(|e| VerifyError::InvalidOptions {
+                    None => reqwest::Client::builder().build().map_err(|e| {
+                        VerifyError::InvalidOptions {
                             reason: format!("cannot build the HTTP client: {e}"),
-                        })?,
+                        }
+                    })?,
                 };
                 Keys::Jwks(Arc::new(JwksCache::new(
                     url.clone(),
                     secret_key.as_deref(),
                     client,
+                    options.jwks_timeout,
                     options.jwks_cache_ttl,
                     options.min_refresh_interval,
                 )))
