@@ -80,7 +80,7 @@ start_instance() {
     db="$WORK/$name.db"
     log="$WORK/$name.log"
     rm -f "$db" "$db-wal" "$db-shm"
-    UNDERSTUDY_SECRET_KEY="$KEY" "$BIN" serve \
+    NO_COLOR=1 UNDERSTUDY_SECRET_KEY="$KEY" "$BIN" serve \
       --addr "127.0.0.1:$port" \
       --database "sqlite://$db" \
       --frontend-url "http://127.0.0.1:$port" \

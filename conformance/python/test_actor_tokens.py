@@ -122,6 +122,16 @@ def test_create_returns_a_pending_token_and_keeps_every_actor_key(server, clerk,
     assert list(body["actor"]) == list(actor)
     assert body["id"] == res.id and body["token"] == res.token
 
+    # Stored as sent: read back with the server's GET /v1/actor_tokens/{id} (an Understudy
+    # extension; Clerk has no such read), which never shows the plain token again.
+    with http(server) as c:
+        stored = c.get(f"/actor_tokens/{res.id}")
+    assert stored.status_code == 200, stored.text
+    assert stored.json()["actor"] == actor
+    assert list(stored.json()["actor"]) == list(actor)
+    assert stored.json()["status"] == "pending"
+    assert stored.json().get("token") is None
+
 
 def test_create_from_a_plain_dict_sends_the_default_durations(clerk, recorder, user_id, actor_id):
     res = clerk.actor_tokens.create(request={"user_id": user_id, "actor": {"sub": actor_id}})
@@ -170,6 +180,12 @@ def test_revoke_marks_the_token_revoked(server, clerk, recorder, user_id, actor_
     # The plain token is shown once, on create; the server keeps only its hash.
     assert body.get("token") is None
 
+    with http(server) as c:
+        stored = c.get(f"/actor_tokens/{created.id}")
+    assert stored.status_code == 200, stored.text
+    assert stored.json()["status"] == "revoked"
+    assert stored.json()["updated_at"] == res.updated_at
+
 
 def test_revoke_twice_is_clerk_errors_400(clerk, user_id, actor_id):
     created = clerk.actor_tokens.create(request={"user_id": user_id, "actor": {"sub": actor_id}})
@@ -214,6 +230,14 @@ def test_out_of_range_duration_is_clerk_errors_422(clerk, user_id, actor_id, fie
         clerk.actor_tokens.create(request={"user_id": user_id, "actor": {"sub": actor_id}, field: value})
     first = expect_clerk_errors(excinfo, 422, "form_param_value_invalid")
     assert first.meta["param_name"] == field
+
+
+def test_oversized_body_is_sdk_error_413(clerk, user_id, actor_id):
+    # Bodies are bounded (64 KiB by default); 413 is not a declared code, so SDKError.
+    actor = {"sub": actor_id, "notes": "x" * (100 * 1024)}
+    with pytest.raises(models.SDKError) as excinfo:
+        clerk.actor_tokens.create(request=sdk_request(user_id, actor))
+    expect_sdk_error(excinfo, 413, "request_body_too_large")
 
 
 def test_conflicting_api_versions_are_clerk_errors_400(server, user_id, actor_id):
@@ -327,6 +351,13 @@ def test_missing_actor_is_422_form_param_missing(server, user_id):
     first = res.json()["errors"][0]
     assert first["code"] == "form_param_missing"
     assert first["meta"]["param_name"] in ("actor", "actor.sub")
+
+
+def test_a_body_that_is_not_json_content_is_415(server, user_id):
+    with http(server) as c:
+        res = c.post("/actor_tokens", content=f"user_id={user_id}", headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert res.status_code == 415, res.text
+    assert res.json()["errors"][0]["code"] == "unsupported_content_type"
 
 
 def test_body_that_is_not_json_is_400_request_body_invalid(server):

@@ -135,6 +135,11 @@ describe('actorTokens.create', { skip: skipReason ?? false }, () => {
     assert.equal(error.errors[0].meta.paramName, 'favourite_colour');
   });
 
+  test('an oversized body is 413 request_body_too_large', async () => {
+    const actor = { sub: actorId, notes: 'x'.repeat(100 * 1024) };
+    await expectApiError(clerk.actorTokens.create({ userId, actor }), 413, 'request_body_too_large');
+  });
+
   test('a wrong secret key is 401 clerk_key_invalid', async () => {
     const wrong = clerkFor(base, 'sk_test_thisisnotavalidkey000000000000');
     const error = await expectApiError(wrong.actorTokens.create({ userId, actor: { sub: actorId } }), 401, 'clerk_key_invalid');
