@@ -1,6 +1,5 @@
 //! The `clerk` binary, run as a person would: arguments and environment in, JSON or an error
-//! with the Clerk codes out. Servers here are wiremock (exact requests); the same commands
-//! against a real Understudy are in `cli_understudy.rs`.
+//! with the Clerk codes out; against wiremock (exact requests) and a real in-process Understudy.
 
 use std::process::{Command, Output};
 
@@ -209,4 +208,112 @@ async fn help_never_shows_the_key_from_the_environment() {
         "{shown}"
     );
     assert!(!shown.contains(KEY), "{shown}");
+}
+
+const UNDERSTUDY_KEY: &str = "sk_test_cli_understudy_key_77";
+
+async fn create_user(server: &understudy::RunningServer) -> String {
+    let user: Value = reqwest::Client::new()
+        .post(format!("{}/users", server.api_url()))
+        .bearer_auth(UNDERSTUDY_KEY)
+        .json(&json!({"first_name": "Ada"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    user["id"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn create_revoke_and_revoke_again_against_understudy() {
+    let server = understudy::spawn(understudy::Config::for_tests(UNDERSTUDY_KEY))
+        .await
+        .unwrap();
+    let user = create_user(&server).await;
+    let url = server.api_url();
+    let env = [
+        ("CLERK_SECRET_KEY", UNDERSTUDY_KEY),
+        ("CLERK_API_URL", url.as_str()),
+    ];
+
+    let out = clerk(
+        &[
+            "actor-tokens",
+            "create",
+            "--user-id",
+            &user,
+            "--actor",
+            r#"{"sub":"user_agent","reason":"ticket #1"}"#,
+            "--session-max-duration-in-seconds",
+            "600",
+        ],
+        &env,
+    )
+    .await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let created: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(created["status"], "pending");
+    assert_eq!(created["user_id"], user.as_str());
+    assert_eq!(
+        created["actor"],
+        json!({"sub": "user_agent", "reason": "ticket #1"})
+    );
+    assert!(
+        created["url"]
+            .as_str()
+            .unwrap()
+            .starts_with(&server.base_url())
+    );
+    let id = created["id"].as_str().unwrap().to_owned();
+
+    let out = clerk(&["actor-tokens", "revoke", &id], &env).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let revoked: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (revoked["id"].as_str(), revoked["status"].as_str()),
+        (Some(id.as_str()), Some("revoked"))
+    );
+
+    let out = clerk(&["actor-tokens", "revoke", &id], &env).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("\n  actor_token_cannot_be_revoked_code: "),
+        "{stderr}"
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_wrong_key_against_understudy_says_so_on_stderr() {
+    let server = understudy::spawn(understudy::Config::for_tests(UNDERSTUDY_KEY))
+        .await
+        .unwrap();
+    let url = server.api_url();
+
+    let out = clerk(
+        &[
+            "--secret-key",
+            "sk_test_wrong_one",
+            "--api-url",
+            &url,
+            "actor-tokens",
+            "revoke",
+            "act_1",
+        ],
+        &[],
+    )
+    .await;
+
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("401") && stderr.contains("\n  clerk_key_invalid: "),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("sk_test_wrong_one"), "{stderr}");
+    server.shutdown().await;
 }
