@@ -9,6 +9,7 @@ so the parsed `res.actor` is empty; what the server returned for `actor` is asse
 wire, from the response the SDK's own httpx client received.
 """
 
+import asyncio
 import json
 import time
 import urllib.parse
@@ -185,6 +186,22 @@ def test_revoke_marks_the_token_revoked(server, clerk, recorder, user_id, actor_
     assert stored.status_code == 200, stored.text
     assert stored.json()["status"] == "revoked"
     assert stored.json()["updated_at"] == res.updated_at
+
+
+def test_async_create_and_revoke(clerk, user_id, actor_id):
+    async def run():
+        created = await clerk.actor_tokens.create_async(request={"user_id": user_id, "actor": {"sub": actor_id}})
+        revoked = await clerk.actor_tokens.revoke_async(actor_token_id=created.id)
+        with pytest.raises(models.ClerkErrors) as excinfo:
+            await clerk.actor_tokens.revoke_async(actor_token_id=created.id)
+        return created, revoked, excinfo
+
+    created, revoked, excinfo = asyncio.run(run())
+    assert created.status == models.ActorTokenStatus.PENDING
+    assert created.id.startswith("act_")
+    assert revoked.id == created.id
+    assert revoked.status == models.ActorTokenStatus.REVOKED
+    expect_clerk_errors(excinfo, 400, "actor_token_cannot_be_revoked_code")
 
 
 def test_revoke_twice_is_clerk_errors_400(clerk, user_id, actor_id):
