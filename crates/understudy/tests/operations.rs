@@ -1,0 +1,114 @@
+//! /healthz, /metrics, /openapi.json and the trace id on every response.
+
+mod common;
+
+use common::Harness;
+use reqwest::Method;
+use serde_json::Value;
+
+#[tokio::test]
+async fn every_response_carries_a_fresh_trace_id() {
+    let h = Harness::start().await;
+    let user = h.create_user().await;
+    let mut seen = std::collections::HashSet::new();
+    let responses = vec![
+        h.client.get(h.url("/healthz")).send().await.unwrap(),
+        h.client.get(h.url("/metrics")).send().await.unwrap(),
+        h.client.get(h.url("/openapi.json")).send().await.unwrap(),
+        h.client.get(h.url("/nope")).send().await.unwrap(),
+        h.get(&format!("/v1/users/{user}")).await,
+        h.req(Method::PATCH, "/v1/users").send().await.unwrap(),
+        h.client
+            .post(h.url("/v1/actor_tokens"))
+            .send()
+            .await
+            .unwrap(),
+    ];
+    for r in responses {
+        let id = r
+            .headers()
+            .get("clerk-trace-id")
+            .expect("trace id")
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(id.len(), 32);
+        assert!(seen.insert(id), "trace ids are unique");
+    }
+}
+
+#[tokio::test]
+async fn healthz_needs_no_key() {
+    let h = Harness::start().await;
+    let r = h.client.get(h.url("/healthz")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["status"], "ok");
+}
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_and_status_and_show_batches() {
+    let h = Harness::start().await;
+    let user = h.create_user().await;
+    h.create_token(&user).await;
+    h.get("/v1/actor_tokens/act_missing").await;
+    let text = h
+        .client
+        .get(h.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(text.contains(
+        "understudy_http_requests_total{route=\"/v1/actor_tokens\",method=\"POST\",status=\"200\"} 1"
+    ), "{text}");
+    assert!(text.contains(
+        "understudy_http_requests_total{route=\"/v1/actor_tokens/{actor_token_id}\",method=\"GET\",status=\"404\"} 1"
+    ), "{text}");
+    assert!(text.contains(
+        "understudy_http_request_duration_seconds_bucket{route=\"/v1/actor_tokens\",le=\"+Inf\"} 1"
+    ));
+    assert!(text.contains("# TYPE understudy_store_batch_size histogram"));
+    assert!(!text.contains(common::KEY));
+}
+
+#[tokio::test]
+async fn openapi_describes_every_route_from_the_handlers() {
+    let h = Harness::start().await;
+    let doc: Value = h
+        .client
+        .get(h.url("/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    let paths = doc["paths"].as_object().unwrap();
+    for p in [
+        "/v1/actor_tokens",
+        "/v1/actor_tokens/{actor_token_id}",
+        "/v1/actor_tokens/{actor_token_id}/revoke",
+        "/v1/users",
+        "/v1/users/{user_id}",
+        "/v1/audit_events",
+        "/healthz",
+        "/metrics",
+        "/openapi.json",
+    ] {
+        assert!(paths.contains_key(p), "{p} missing");
+    }
+    assert_eq!(
+        doc["paths"]["/v1/actor_tokens"]["post"]["operationId"],
+        "CreateActorToken"
+    );
+    assert_eq!(
+        doc["paths"]["/v1/actor_tokens/{actor_token_id}/revoke"]["post"]["operationId"],
+        "RevokeActorToken"
+    );
+    assert!(doc["components"]["schemas"]["ActorToken"].is_object());
+    assert!(doc["components"]["securitySchemes"]["bearerAuth"].is_object());
+}

@@ -1,0 +1,66 @@
+//! The store suite against SQLite, in both commit modes.
+
+use understudy::store::sqlite::WriteMode;
+use understudy::store::{SqliteStore, Store, suite};
+
+#[tokio::test]
+async fn sqlite_group_commit_passes_the_store_suite() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("a.db")).unwrap();
+    suite::run_all(&store).await;
+    store.close().await;
+}
+
+#[tokio::test]
+async fn sqlite_per_write_passes_the_store_suite() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open_with(&dir.path().join("b.db"), WriteMode::PerWrite).unwrap();
+    suite::run_all(&store).await;
+    store.close().await;
+}
+
+#[tokio::test]
+async fn a_closed_store_refuses_writes_and_reopening_keeps_the_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.db");
+    let store = SqliteStore::open(&path).unwrap();
+    let user = clerk_models::User::new("user_keep", 1, 1);
+    store.insert_users(vec![user.clone()]).await.unwrap();
+    store.close().await;
+    assert!(
+        store
+            .insert_users(vec![clerk_models::User::new("user_late", 1, 1)])
+            .await
+            .is_err()
+    );
+    let again = SqliteStore::open(&path).unwrap();
+    assert_eq!(
+        again.get_user("user_keep".into()).await.unwrap(),
+        Some(user)
+    );
+    again.close().await;
+}
+
+#[tokio::test]
+async fn audit_rows_cannot_be_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("d.db");
+    let store = SqliteStore::open(&path).unwrap();
+    suite::run_all(&store).await;
+    store.close().await;
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    assert!(
+        conn.execute("UPDATE audit_events SET action = 'x'", [])
+            .is_err()
+    );
+    assert!(conn.execute("DELETE FROM audit_events", []).is_err());
+    // Secrets are stored only as 32-byte hashes.
+    let len: i64 = conn
+        .query_row(
+            "SELECT length(ticket_hash) FROM actor_tokens LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(len, 32);
+}
