@@ -27,6 +27,8 @@
 //! The pieces: [`Clerk`] (and its builder), [`ClerkCore`] with the standalone functions in
 //! [`funcs`], per-call [`RequestOptions`], [`RetryConfig`], hooks, and one [`Error`] enum.
 
+#![warn(missing_docs)]
+
 pub mod api;
 mod client;
 mod core;

@@ -1099,3 +1099,32 @@ async fn the_debug_log_names_method_url_status_attempt_but_never_the_key() {
         "{log}"
     );
 }
+
+#[tokio::test]
+async fn a_custom_http_client_is_used_and_still_gets_the_sdk_headers() {
+    let server = MockServer::start().await;
+    mount(
+        &server,
+        "/v1/actor_tokens/act_1/revoke",
+        ResponseTemplate::new(200).set_body_json(token_json("act_1", "revoked")),
+    )
+    .await;
+    let mut defaults = reqwest::header::HeaderMap::new();
+    defaults.insert("x-from-custom-client", "yes".parse().unwrap());
+    let http = reqwest::Client::builder()
+        .default_headers(defaults)
+        .build()
+        .unwrap();
+    let clerk = Clerk::builder()
+        .bearer_auth(KEY)
+        .server_url(api_url(&server))
+        .http_client(http)
+        .build()
+        .unwrap();
+
+    clerk.actor_tokens().revoke("act_1").await.unwrap();
+
+    let request = only_request(&server).await;
+    assert_sent(&request, "/v1/actor_tokens/act_1/revoke", false);
+    assert_eq!(header(&request, "x-from-custom-client"), Some("yes"));
+}
