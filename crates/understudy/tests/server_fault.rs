@@ -1,0 +1,118 @@
+//! A failing store: 500 `internal_clerk_error` in the contract's shape, no detail leaked.
+
+use std::sync::Arc;
+
+use futures::FutureExt;
+use futures::future::BoxFuture;
+use serde_json::{Value, json};
+use understudy::domain::actor_token::{ActorTokenFilter, ActorTokenRecord};
+use understudy::domain::pagination::PageRequest;
+use understudy::http::metrics::Metrics;
+use understudy::store::{
+    AuditEvent, CreateTokenOutcome, Quota, RevokeOutcome, SecretKeyRecord, Store, StoreError,
+    StoreFuture,
+};
+use understudy::{App, Config};
+
+struct BrokenStore;
+
+fn broken<'a, T: Send + 'a>() -> StoreFuture<'a, T> {
+    async { Err(StoreError::Backend("disk on fire at /secret/path".into())) }.boxed()
+}
+
+impl Store for BrokenStore {
+    fn ensure_secret_key(&self, _: SecretKeyRecord) -> StoreFuture<'_, SecretKeyRecord> {
+        broken()
+    }
+    fn insert_first_secret_key(&self, _: SecretKeyRecord) -> StoreFuture<'_, bool> {
+        broken()
+    }
+    fn find_secret_key(&self, _: [u8; 32]) -> StoreFuture<'_, Option<SecretKeyRecord>> {
+        broken()
+    }
+    fn list_secret_keys(&self) -> StoreFuture<'_, Vec<SecretKeyRecord>> {
+        broken()
+    }
+    fn revoke_secret_key(&self, _: String, _: i64) -> StoreFuture<'_, bool> {
+        broken()
+    }
+    fn insert_users(&self, _: Vec<clerk_models::User>) -> StoreFuture<'_, ()> {
+        broken()
+    }
+    fn get_user(&self, _: String) -> StoreFuture<'_, Option<clerk_models::User>> {
+        broken()
+    }
+    fn delete_user(&self, _: String) -> StoreFuture<'_, bool> {
+        broken()
+    }
+    fn list_users(&self, _: PageRequest) -> StoreFuture<'_, (Vec<clerk_models::User>, u64)> {
+        broken()
+    }
+    fn create_actor_token(
+        &self,
+        _: ActorTokenRecord,
+        _: [u8; 32],
+        _: Option<Quota>,
+        _: AuditEvent,
+    ) -> StoreFuture<'_, CreateTokenOutcome> {
+        broken()
+    }
+    fn revoke_actor_token(
+        &self,
+        _: String,
+        _: i64,
+        _: AuditEvent,
+    ) -> StoreFuture<'_, RevokeOutcome> {
+        broken()
+    }
+    fn get_actor_token(&self, _: String) -> StoreFuture<'_, Option<ActorTokenRecord>> {
+        broken()
+    }
+    fn list_actor_tokens(
+        &self,
+        _: ActorTokenFilter,
+        _: PageRequest,
+    ) -> StoreFuture<'_, (Vec<ActorTokenRecord>, u64)> {
+        broken()
+    }
+    fn list_audit_events(&self, _: PageRequest) -> StoreFuture<'_, (Vec<AuditEvent>, u64)> {
+        broken()
+    }
+    fn close(&self) -> BoxFuture<'_, ()> {
+        async {}.boxed()
+    }
+}
+
+#[tokio::test]
+async fn a_store_failure_is_500_internal_clerk_error_without_details() {
+    let app = App::new(
+        Config::for_tests("sk_test_x"),
+        Arc::new(BrokenStore),
+        Arc::new(Metrics::new(None)),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(axum::serve(listener, app.router()).into_future());
+    let client = reqwest::Client::new();
+    for r in [
+        client
+            .post(format!("http://{addr}/v1/actor_tokens"))
+            .bearer_auth("sk_test_x")
+            .json(&json!({"user_id": "u", "actor": {"sub": "s"}}))
+            .send()
+            .await
+            .unwrap(),
+        client
+            .get(format!("http://{addr}/healthz"))
+            .send()
+            .await
+            .unwrap(),
+    ] {
+        assert_eq!(r.status(), 500);
+        let trace = r.headers()["clerk-trace-id"].to_str().unwrap().to_owned();
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["errors"][0]["code"], "internal_clerk_error");
+        assert_eq!(body["clerk_trace_id"], json!(trace));
+        assert!(!body.to_string().contains("/secret/path"), "{body}");
+    }
+}
