@@ -30,7 +30,7 @@ pub enum Error {
     Api(Box<ApiError>),
     /// No complete answer within the timeout (per attempt).
     #[error(
-        "{operation} timed out after {} ms (attempt {attempts}) waiting for {url}; raise the timeout or check the server",
+        "{operation} timed out after {} ms waiting for {url} (attempts: {attempts}); raise the timeout or check the server",
         .timeout.map_or(0, |t| t.as_millis())
     )]
     Timeout {
@@ -214,7 +214,7 @@ impl fmt::Display for ApiError {
 
 /// The server could not be reached, or the connection broke mid-answer.
 #[derive(Debug, thiserror::Error)]
-#[error("{operation} could not reach {url} (attempt {attempts}): {}", chain(.source))]
+#[error("{operation} could not reach {url} (attempts: {attempts}): {}", chain(.source))]
 #[non_exhaustive]
 pub struct ConnectionError {
     /// The operation, such as `CreateActorToken`.
@@ -248,10 +248,12 @@ fn write_trace(f: &mut fmt::Formatter<'_>, trace_id: Option<&str>) -> fmt::Resul
     }
 }
 
-/// The causes of an error, joined, so one line says why (reqwest's own message is terse).
+/// The causes of an error, joined, so one line says why. reqwest's top message only repeats
+/// the URL the caller already names, so the chain starts below it when there is a cause.
 fn chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut cause = error.source();
+    let top = error.source().unwrap_or(error);
+    let mut text = top.to_string();
+    let mut cause = top.source();
     while let Some(c) = cause {
         let next = c.to_string();
         if !text.contains(&next) {

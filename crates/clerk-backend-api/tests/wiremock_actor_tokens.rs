@@ -1128,3 +1128,65 @@ async fn a_custom_http_client_is_used_and_still_gets_the_sdk_headers() {
     assert_sent(&request, "/v1/actor_tokens/act_1/revoke", false);
     assert_eq!(header(&request, "x-from-custom-client"), Some("yes"));
 }
+
+#[tokio::test]
+async fn a_timed_out_attempt_is_retried_like_a_connection_error() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/actor_tokens"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(token_json("act_slow", "pending"))
+                .set_delay(Duration::from_secs(3)),
+        )
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    mount(
+        &server,
+        "/v1/actor_tokens",
+        ResponseTemplate::new(200).set_body_json(token_json("act_fast", "pending")),
+    )
+    .await;
+
+    let token = client(&server)
+        .actor_tokens()
+        .create(create_body())
+        .timeout(Duration::from_millis(100))
+        .await
+        .unwrap();
+
+    assert_eq!(token.id, "act_fast");
+    assert_eq!(requests(&server).await.len(), 2);
+}
+
+#[tokio::test]
+async fn an_oversized_answer_is_refused_not_held() {
+    let server = MockServer::start().await;
+    let huge = format!("{{\"pad\":\"{}\"}}", "x".repeat(5 * 1024 * 1024));
+    mount(
+        &server,
+        "/v1/actor_tokens",
+        ResponseTemplate::new(200).set_body_string(huge),
+    )
+    .await;
+
+    let err = client(&server)
+        .actor_tokens()
+        .create(create_body())
+        .await
+        .unwrap_err();
+
+    let Error::ResponseValidation { body, source, .. } = &err else {
+        panic!("expected ResponseValidation, got {err:?}")
+    };
+    assert!(
+        source.to_string().contains("over 4194304 bytes"),
+        "{source}"
+    );
+    assert!(body.len() <= 4 * 1024 * 1024);
+    assert!(
+        err.to_string().len() < 400,
+        "the message stays one short line"
+    );
+}

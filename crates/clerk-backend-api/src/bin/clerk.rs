@@ -65,9 +65,14 @@ const EXIT_USAGE: u8 = 2;
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
+    // An exported but empty CLERK_API_URL means "not set", as it does for the key.
+    let api_url = match cli.api_url.trim() {
+        "" => DEFAULT_SERVER_URL,
+        url => url,
+    };
     let clerk = match Clerk::builder()
         .bearer_auth(cli.secret_key.clone().unwrap_or_default())
-        .server_url(&cli.api_url)
+        .server_url(api_url)
         .retry_config(RetryConfig::backoff().max_elapsed(Duration::from_secs(cli.retry_seconds)))
         .build()
     {
