@@ -13,8 +13,8 @@ use crate::clock::{Clock, SystemClock};
 pub const DEFAULT_FRONTEND_URL: &str = "http://127.0.0.1:3000";
 
 /// Everything the server needs to start. `Default` gives the documented defaults.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
+/// `Debug` never shows the secret keys.
+#[derive(Clone)]
 pub struct Config {
     /// Where to listen; `127.0.0.1:3000` by default.
     pub addr: SocketAddr,
@@ -37,6 +37,23 @@ pub struct Config {
     /// Keeps a test database's directory alive as long as a server uses it (see
     /// [`Config::for_tests`]); `None` otherwise.
     pub temp_dir: Option<Arc<tempfile::TempDir>>,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("addr", &self.addr)
+            .field("database_url", &self.database_url)
+            .field(
+                "secret_keys",
+                &format_args!("[{} redacted]", self.secret_keys.len()),
+            )
+            .field("frontend_url", &self.frontend_url)
+            .field("settings", &self.settings)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("request_timeout", &self.request_timeout)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for Config {
@@ -104,7 +121,6 @@ pub fn sqlite_path(database_url: &str) -> Result<PathBuf, crate::Error> {
 /// What this instance allows, as Clerk's plan and dashboard settings would.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-#[non_exhaustive]
 pub struct InstanceSettings {
     /// Whether actor tokens can be created; `false` answers 402
     /// `unsupported_subscription_plan_features`.
@@ -149,6 +165,13 @@ mod tests {
         assert_eq!(sqlite_path("x.db").unwrap(), PathBuf::from("x.db"));
         assert!(sqlite_path("sqlite://").is_err());
         assert!(sqlite_path("postgres://localhost/db").is_err());
+    }
+
+    #[test]
+    fn debug_never_shows_secret_keys() {
+        let text = format!("{:?}", Config::for_tests("sk_test_very_secret"));
+        assert!(!text.contains("sk_test_very_secret"), "{text}");
+        assert!(text.contains("1 redacted"));
     }
 
     #[test]

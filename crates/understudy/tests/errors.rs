@@ -382,3 +382,41 @@ async fn unknown_routes_and_methods_answer_in_the_contract_shape() {
         .unwrap();
     expect_error(r, 405, "method_not_allowed", None).await;
 }
+
+#[tokio::test]
+async fn revoking_an_accepted_token_is_400_naming_accepted() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db.sqlite");
+    let mut config = Config::for_tests(KEY);
+    config.database_url = format!("sqlite://{}", path.display());
+    let h = Harness::with_config(config).await;
+    let user = h.create_user().await;
+    let t = h.create_token(&user).await;
+    let id = t["id"].as_str().unwrap();
+    // Accepting arrives with the next issue; mark it accepted the way it will.
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .unwrap();
+    conn.execute(
+        "UPDATE actor_tokens SET status = 'accepted' WHERE id = ?1",
+        [id],
+    )
+    .unwrap();
+    let r = h
+        .req(Method::POST, &format!("/v1/actor_tokens/{id}/revoke"))
+        .send()
+        .await
+        .unwrap();
+    let b = expect_error(r, 400, "actor_token_cannot_be_revoked_code", None).await;
+    assert_eq!(
+        b["errors"][0]["long_message"],
+        "Actor token cannot be revoked because its status is accepted. Only pending tokens can be revoked."
+    );
+    let got: Value = h
+        .get(&format!("/v1/actor_tokens/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(got["status"], "accepted");
+}

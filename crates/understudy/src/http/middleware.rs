@@ -8,7 +8,6 @@ use axum::http::request::Parts;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use clerk_models::api_version;
-use tracing::Instrument;
 
 use super::error::{ApiError, ErrorBody};
 use super::state::AppState;
@@ -44,8 +43,7 @@ pub async fn envelope(State(state): State<AppState>, mut req: Request, next: Nex
         .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
     let method = req.method().as_str().to_owned();
     req.extensions_mut().insert(TraceId(trace_id.clone()));
-    let span = tracing::info_span!("request", trace_id = %trace_id, %method, %route);
-    let mut response = next.run(req).instrument(span).await;
+    let mut response = next.run(req).await;
     let status = response.status();
     let rendered = response.extensions_mut().remove::<ErrorBody>();
     if let Some(ErrorBody(errors)) = rendered {
@@ -89,6 +87,21 @@ fn with_body(response: Response, errors: clerk_models::ClerkErrors) -> Response 
     );
     parts.headers.remove(axum::http::header::CONTENT_LENGTH);
     Response::from_parts(parts, axum::body::Body::from(body))
+}
+
+/// The span of one request in the logs: method, path (never the query or headers, so no
+/// secret can reach a log) and trace id.
+pub fn request_span<B>(req: &axum::http::Request<B>) -> tracing::Span {
+    let trace_id = req
+        .extensions()
+        .get::<TraceId>()
+        .map_or("", |t| t.0.as_str());
+    tracing::info_span!(
+        "request",
+        method = %req.method(),
+        path = %req.uri().path(),
+        trace_id = %trace_id,
+    )
 }
 
 /// Checks `Clerk-API-Version` / `__clerk_api_version`: neither is fine; both, or an unknown

@@ -61,7 +61,7 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
                     state.clone(),
                     middleware::envelope,
                 ))
-                .layer(TraceLayer::new_for_http())
+                .layer(TraceLayer::new_for_http().make_span_with(middleware::request_span))
                 .layer(TimeoutLayer::with_status_code(
                     StatusCode::REQUEST_TIMEOUT,
                     request_timeout,
