@@ -6,7 +6,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clerk_models::ClerkErrors;
-use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER, USER_AGENT};
+use http::header::{
+    ACCEPT, AUTHORIZATION, CONTENT_TYPE, PROXY_AUTHORIZATION, RETRY_AFTER, USER_AGENT,
+};
 use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use serde::de::DeserializeOwned;
 use url::Url;
@@ -223,11 +225,13 @@ impl ClerkCore {
         for (name, value) in &options.headers {
             let name = HeaderName::from_bytes(name.as_bytes())
                 .map_err(|_| Error::Config(format!("{name:?} is not a valid header name")))?;
-            let value = HeaderValue::from_str(value).map_err(|_| {
+            let mut value = HeaderValue::from_str(value).map_err(|_| {
                 Error::Config(format!(
                     "the value of header {name} holds characters a header cannot carry"
                 ))
             })?;
+            // A per-call key must be as hidden as the client's.
+            value.set_sensitive(name == AUTHORIZATION || name == PROXY_AUTHORIZATION);
             headers.insert(name, value);
         }
         Ok(Prepared { url, headers })

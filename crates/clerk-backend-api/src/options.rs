@@ -1,5 +1,6 @@
 //! Per-call options: they override the client's defaults for one call only.
 
+use std::fmt;
 use std::time::Duration;
 
 use crate::RetryConfig;
@@ -18,7 +19,7 @@ use crate::RetryConfig;
 ///     .server_url("http://127.0.0.1:3000/v1");
 /// assert_eq!(opts.headers().len(), 1);
 /// ```
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 #[non_exhaustive]
 pub struct RequestOptions {
     pub(crate) timeout: Option<Duration>,
@@ -61,5 +62,33 @@ impl RequestOptions {
     /// The extra headers, in the order given.
     pub fn headers(&self) -> &[(String, String)] {
         &self.headers
+    }
+}
+
+/// Header values may hold credentials (a per-call `Authorization`, say): only names are shown.
+impl fmt::Debug for RequestOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = self.headers.iter().map(|(name, _)| name.as_str()).collect();
+        f.debug_struct("RequestOptions")
+            .field("timeout", &self.timeout)
+            .field("retries", &self.retries)
+            .field("headers", &names)
+            .field("server_url", &self.server_url)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_shows_header_names_but_not_values() {
+        let opts = RequestOptions::new().header("Authorization", "Bearer sk_live_other_secret");
+        let shown = format!("{opts:?}");
+        assert!(
+            shown.contains("Authorization") && !shown.contains("sk_live_other_secret"),
+            "{shown}"
+        );
     }
 }
