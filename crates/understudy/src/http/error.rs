@@ -26,7 +26,7 @@ pub enum ApiError {
     BodyInvalid(String),
     /// 413 `request_body_too_large` (ours).
     BodyTooLarge {
-        /// The limit in bytes.
+        /// The limit in bytes (0 when unknown).
         limit: usize,
     },
     /// 415 `unsupported_content_type`.
@@ -106,7 +106,10 @@ impl ApiError {
             Self::BodyTooLarge { limit } => one(
                 codes::REQUEST_BODY_TOO_LARGE,
                 "Request body too large",
-                &format!("The request body is larger than the limit of {limit} bytes."),
+                &match limit {
+                    0 => "The request body is larger than this server accepts.".to_owned(),
+                    n => format!("The request body is larger than the limit of {n} bytes."),
+                },
             ),
             Self::UnsupportedContentType { actual } => one(
                 codes::UNSUPPORTED_CONTENT_TYPE,
