@@ -59,6 +59,45 @@ async fn create_answers_200_with_a_pending_token_its_ticket_and_url() {
 }
 
 #[tokio::test]
+async fn the_actor_comes_back_in_the_order_it_was_sent_on_create_get_and_revoke() {
+    let h = Harness::start().await;
+    let user = h.create_user().await;
+    let body = format!(
+        r#"{{"user_id":"{user}","actor":{{"sub":"user_s","zeta":1,"reason":"r","alpha":{{"b":1,"a":2}}}}}}"#
+    );
+    let r = h
+        .post_raw(
+            "/v1/actor_tokens",
+            Some("application/json"),
+            body.into_bytes(),
+        )
+        .await;
+    let text = r.text().await.unwrap();
+    let expected = r#""actor":{"sub":"user_s","zeta":1,"reason":"r","alpha":{"b":1,"a":2}}"#;
+    assert!(text.contains(expected), "{text}");
+    let id = serde_json::from_str::<Value>(&text).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let got = h
+        .get(&format!("/v1/actor_tokens/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(got.contains(expected), "{got}");
+    let revoked = h
+        .req(Method::POST, &format!("/v1/actor_tokens/{id}/revoke"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(revoked.contains(expected), "{revoked}");
+}
+
+#[tokio::test]
 async fn tokens_and_tickets_are_distinct() {
     let h = Harness::start().await;
     let user = h.create_user().await;

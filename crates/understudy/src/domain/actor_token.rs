@@ -145,8 +145,12 @@ fn actor(value: Option<&Value>, errors: &mut Vec<ParamError>) -> Option<Actor> {
     let sub = required_string(fields, "sub", &mut Vec::new());
     match (sub, fields.get("sub")) {
         (Some(sub), _) => {
-            let mut extra = fields.clone();
-            extra.remove("sub");
+            // Keep the caller's key order: it is copied into the `act` claim as given.
+            let extra = fields
+                .iter()
+                .filter(|(k, _)| k.as_str() != "sub")
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
             Some(Actor { sub, extra })
         }
         (
@@ -314,6 +318,19 @@ mod tests {
         assert_eq!(
             (ok.expires_in_seconds, ok.session_max_duration_in_seconds),
             (600, 300)
+        );
+    }
+
+    #[test]
+    fn the_actor_keeps_its_key_order() {
+        let body: Value = serde_json::from_str(
+            r#"{"user_id":"u","actor":{"sub":"s","reason":"r","support":true,"camelCaseKey":1}}"#,
+        )
+        .unwrap();
+        let ok = validate_create(&body, LIMITS).unwrap();
+        assert_eq!(
+            serde_json::to_string(&ok.actor).unwrap(),
+            r#"{"sub":"s","reason":"r","support":true,"camelCaseKey":1}"#
         );
     }
 
