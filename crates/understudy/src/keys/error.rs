@@ -58,6 +58,9 @@ pub enum KeyError {
     /// The crypto library failed (key generation, randomness, signing).
     #[error("cryptographic operation failed: {0}")]
     Crypto(&'static str),
+    /// No signing key is active: none was generated yet, or all are retired.
+    #[error("no active signing key: generate one (first start) or rotate")]
+    NoActiveKey,
     /// The claims could not be serialized.
     #[error("cannot serialize the token claims: {0}")]
     Claims(#[from] serde_json::Error),

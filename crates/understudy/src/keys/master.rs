@@ -59,11 +59,22 @@ impl MasterKey {
 
     /// The key from [`MASTER_KEY_ENV`], or `None` when the variable is unset or empty.
     pub fn from_env() -> Result<Option<Self>, KeyError> {
-        match std::env::var(MASTER_KEY_ENV) {
-            Ok(value) if !value.trim().is_empty() => Self::parse(&value).map(Some),
-            Ok(_) | Err(std::env::VarError::NotPresent) => Ok(None),
-            Err(std::env::VarError::NotUnicode(_)) => Err(KeyError::InvalidMasterKey),
+        Self::from_env_value(std::env::var_os(MASTER_KEY_ENV))
+    }
+
+    fn from_env_value(value: Option<std::ffi::OsString>) -> Result<Option<Self>, KeyError> {
+        let Some(value) = value else {
+            return Ok(None);
+        };
+        let value = Zeroizing::new(
+            value
+                .into_string()
+                .map_err(|_| KeyError::InvalidMasterKey)?,
+        );
+        if value.trim().is_empty() {
+            return Ok(None);
         }
+        Self::parse(&value).map(Some)
     }
 
     /// Reads a key file: 32 raw bytes, or the text form of [`MasterKey::parse`].
@@ -182,6 +193,36 @@ mod tests {
                 matches!(MasterKey::parse(bad), Err(KeyError::InvalidMasterKey)),
                 "{bad:?}"
             );
+        }
+    }
+
+    #[test]
+    fn env_value_unset_or_empty_is_none_and_bad_is_an_error() {
+        assert!(MasterKey::from_env_value(None).unwrap().is_none());
+        assert!(
+            MasterKey::from_env_value(Some(" ".into()))
+                .unwrap()
+                .is_none()
+        );
+        assert_eq!(
+            MasterKey::from_env_value(Some(HEX.into()))
+                .unwrap()
+                .unwrap()
+                .as_bytes(),
+            &expected()
+        );
+        assert!(matches!(
+            MasterKey::from_env_value(Some("short".into())),
+            Err(KeyError::InvalidMasterKey)
+        ));
+        #[cfg(unix)]
+        {
+            use std::os::unix::ffi::OsStringExt;
+            let not_utf8 = std::ffi::OsString::from_vec(vec![0xff, 0xfe]);
+            assert!(matches!(
+                MasterKey::from_env_value(Some(not_utf8)),
+                Err(KeyError::InvalidMasterKey)
+            ));
         }
     }
 

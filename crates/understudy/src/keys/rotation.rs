@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
+
 use super::SealedSigningKey;
 
 /// Lifetime of a session token.
@@ -17,8 +19,14 @@ pub const RETIRED_KEY_PUBLICATION: Duration =
     Duration::from_secs(SESSION_TOKEN_LIFETIME.as_secs() + VERIFIER_CLOCK_SKEW.as_secs());
 
 /// A stored signing key with its life dates (Unix milliseconds, like every other
-/// timestamp of the API). Rotation sets `retired_at` on the old key and inserts a new one.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// timestamp of the API).
+///
+/// First start: when [`select_keys`] finds no active key, generate one, seal it and insert
+/// it. Two servers doing so at once both insert; the tie-break makes them agree on one
+/// signer and both keys are published, so nothing breaks. Rotation (`understudy keys
+/// rotate-signing`), in one transaction: set `retired_at = now` on every key where it is
+/// null, and insert the new key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SigningKeyRecord {
     /// The key.
     pub key: SealedSigningKey,
@@ -26,6 +34,17 @@ pub struct SigningKeyRecord {
     pub created_at: i64,
     /// When it stopped signing, if it has.
     pub retired_at: Option<i64>,
+}
+
+impl SigningKeyRecord {
+    /// A record for a key created at `created_at` (Unix ms), not retired.
+    pub fn new(key: SealedSigningKey, created_at: i64) -> Self {
+        Self {
+            key,
+            created_at,
+            retired_at: None,
+        }
+    }
 }
 
 /// The signer and the published keys at one instant.
