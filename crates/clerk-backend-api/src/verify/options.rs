@@ -149,6 +149,31 @@ impl VerifyTokenOptions {
         self
     }
 
+    /// Fills in the JWKS of a client's server and its secret key where these options name
+    /// no key source (for `Clerk::token_verifier`): explicit choices are kept.
+    #[allow(
+        dead_code,
+        reason = "for Clerk::token_verifier, which the SDK owner wires in"
+    )]
+    pub(crate) fn with_client_defaults(mut self, api_url: &str, secret_key: Option<&str>) -> Self {
+        let needs_url = match &self.key_source {
+            KeySource::None => true,
+            KeySource::Jwks { url, .. } => url.is_empty(),
+            KeySource::Pem(_) => false,
+        };
+        if needs_url {
+            self = self.api_url(api_url);
+        }
+        if let KeySource::Jwks {
+            secret_key: slot @ None,
+            ..
+        } = &mut self.key_source
+        {
+            *slot = secret_key.map(str::to_owned);
+        }
+        self
+    }
+
     fn take_secret_key(&mut self) -> Option<String> {
         match &mut self.key_source {
             KeySource::Jwks { secret_key, .. } => secret_key.take(),
@@ -210,6 +235,29 @@ mod tests {
                 _ => panic!("expected a JWKS source"),
             }
         }
+    }
+
+    #[test]
+    fn client_defaults_fill_only_what_is_missing() {
+        let jwks = |o: VerifyTokenOptions| match o.key_source {
+            KeySource::Jwks { url, secret_key } => (url, secret_key),
+            _ => panic!("expected a JWKS source"),
+        };
+        let filled =
+            VerifyTokenOptions::default().with_client_defaults("http://a/v1", Some("sk_a"));
+        assert_eq!(
+            jwks(filled),
+            ("http://a/v1/jwks".into(), Some("sk_a".into()))
+        );
+        let kept = VerifyTokenOptions::default()
+            .jwks_url("http://b/keys")
+            .secret_key("sk_b")
+            .with_client_defaults("http://a/v1", Some("sk_a"));
+        assert_eq!(jwks(kept), ("http://b/keys".into(), Some("sk_b".into())));
+        let pem = VerifyTokenOptions::default()
+            .jwt_key("PEM")
+            .with_client_defaults("http://a/v1", Some("sk_a"));
+        assert!(matches!(pem.key_source, KeySource::Pem(_)));
     }
 
     #[test]
