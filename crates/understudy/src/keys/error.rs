@@ -61,6 +61,9 @@ pub enum KeyError {
     /// No signing key is active: none was generated yet, or all are retired.
     #[error("no active signing key: generate one (first start) or rotate")]
     NoActiveKey,
+    /// `extra` repeats a registered claim (`exp`, `sub`, …), which would appear twice.
+    #[error("claim {0:?} is set in the extra claims too; set it through its field only")]
+    ReservedClaim(&'static str),
     /// The claims could not be serialized.
     #[error("cannot serialize the token claims: {0}")]
     Claims(#[from] serde_json::Error),

@@ -21,6 +21,9 @@ struct JwtHeader<'a> {
     typ: &'static str,
 }
 
+/// The claims `SessionClaims` serializes itself; `extra` must not repeat them.
+const RESERVED_CLAIMS: [&str; 9] = ["iss", "sub", "sid", "iat", "nbf", "exp", "azp", "v", "act"];
+
 /// A private RSA-2048 key that signs session tokens. `Debug` shows only the `kid`.
 pub struct SigningKey {
     key_pair: KeyPair,
@@ -30,7 +33,9 @@ pub struct SigningKey {
 }
 
 impl SigningKey {
-    /// A fresh RSA-2048 key.
+    /// A fresh RSA-2048 key with exponent 65537. Keep it so: `@clerk/backend`'s offline
+    /// `jwtKey` path reads the modulus out of the PEM by stripping the fixed SPKI prefix of
+    /// exactly such keys, so any other size would fail there.
     pub fn generate() -> Result<Self, KeyError> {
         let key_pair = KeyPair::generate(KeySize::Rsa2048)
             .map_err(|_| KeyError::Crypto("RSA key generation failed"))?;
@@ -112,6 +117,14 @@ impl SigningKey {
     /// The key is parsed once, when the `SigningKey` is built; jsonwebtoken's `encode` would
     /// re-parse the DER on every call.
     pub fn mint(&self, claims: &SessionClaims) -> Result<String, KeyError> {
+        // A registered claim repeated in `extra` would serialize twice, and verifiers differ
+        // on which copy wins: refuse rather than sign an ambiguous payload.
+        if let Some(name) = RESERVED_CLAIMS
+            .iter()
+            .find(|name| claims.extra.contains_key(**name))
+        {
+            return Err(KeyError::ReservedClaim(name));
+        }
         let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(claims)?);
         let mut token = String::with_capacity(self.encoded_header.len() + payload.len() + 345);
         token.push_str(&self.encoded_header);
@@ -223,6 +236,46 @@ mod tests {
         expected.nbf = decoded.nbf;
         expected.exp = decoded.exp;
         expected
+    }
+
+    #[test]
+    fn payload_holds_exactly_the_session_claims() {
+        let key = signing_key();
+        let payload = |claims: &SessionClaims| {
+            let token = key.mint(claims).unwrap();
+            let part = token.split('.').nth(1).unwrap();
+            let json: serde_json::Value =
+                serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).unwrap()).unwrap();
+            let mut keys: Vec<String> = json.as_object().unwrap().keys().cloned().collect();
+            keys.sort();
+            (json, keys)
+        };
+        let (json, keys) = payload(&claims());
+        assert_eq!(
+            keys,
+            ["act", "azp", "exp", "iat", "iss", "nbf", "sid", "sub", "v"]
+        );
+        assert_eq!(json["v"], 2);
+        assert_eq!(json["act"]["sub"], "user_support");
+        let mut unknown_origin = claims();
+        unknown_origin.azp = None;
+        let (_, keys) = payload(&unknown_origin);
+        assert!(!keys.contains(&"azp".to_owned()));
+    }
+
+    #[test]
+    fn a_registered_claim_repeated_in_extra_is_refused() {
+        for name in RESERVED_CLAIMS {
+            let mut claims = claims();
+            claims.extra.insert(name.into(), "x".into());
+            assert!(
+                matches!(signing_key().mint(&claims), Err(KeyError::ReservedClaim(n)) if n == name),
+                "{name}"
+            );
+        }
+        let mut claims = claims();
+        claims.extra.insert("org_id".into(), "org_1".into());
+        signing_key().mint(&claims).unwrap();
     }
 
     #[test]
