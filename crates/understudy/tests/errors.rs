@@ -420,3 +420,12 @@ async fn revoking_an_accepted_token_is_400_naming_accepted() {
         .unwrap();
     assert_eq!(got["status"], "accepted");
 }
+
+#[tokio::test]
+async fn a_request_past_the_timeout_is_408_in_the_contract_shape() {
+    let mut config = Config::for_tests(KEY);
+    config.request_timeout = std::time::Duration::from_nanos(1);
+    let h = Harness::with_config(config).await;
+    let r = h.post_json("/v1/users", &json!({})).await;
+    expect_error(r, 408, "request_timeout", None).await;
+}

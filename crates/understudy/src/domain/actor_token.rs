@@ -178,7 +178,9 @@ fn duration(
     errors: &mut Vec<ParamError>,
 ) -> Option<i64> {
     let value = match fields.get(name) {
-        None | Some(Value::Null) => return Some(default),
+        // An instance whose maximum is below the default applies its maximum instead of
+        // refusing a value the caller never sent.
+        None | Some(Value::Null) => return Some(default.min(max)),
         Some(Value::Number(n)) => n.as_i64(),
         Some(_) => None,
     };
@@ -318,6 +320,19 @@ mod tests {
         assert_eq!(
             (ok.expires_in_seconds, ok.session_max_duration_in_seconds),
             (600, 300)
+        );
+    }
+
+    #[test]
+    fn absent_durations_never_exceed_a_low_maximum() {
+        let low = DurationLimits {
+            max_expires_in_seconds: 60,
+            max_session_duration_in_seconds: 30,
+        };
+        let ok = validate_create(&json!({"user_id":"u","actor":{"sub":"s"}}), low).unwrap();
+        assert_eq!(
+            (ok.expires_in_seconds, ok.session_max_duration_in_seconds),
+            (60, 30)
         );
     }
 
