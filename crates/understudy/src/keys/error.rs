@@ -58,9 +58,6 @@ pub enum KeyError {
     /// The crypto library failed (key generation, randomness, signing).
     #[error("cryptographic operation failed: {0}")]
     Crypto(&'static str),
-    /// No signing key is active: none was generated yet, or all are retired.
-    #[error("no active signing key: generate one (first start) or rotate")]
-    NoActiveKey,
     /// `extra` repeats a registered claim (`exp`, `sub`, …), which would appear twice.
     #[error("claim {0:?} is set in the extra claims too; set it through its field only")]
     ReservedClaim(&'static str),

@@ -1,8 +1,8 @@
 //! Signing keys, the JWKS and session-token minting.
 //!
 //! No I/O here except reading or creating the master key file: the store persists
-//! [`SigningKeyRecord`]s (a [`SealedSigningKey`] plus dates), [`select_keys`] says which one
-//! signs and which are published, and [`KeyRing::load`] opens the signer and builds the JWKS.
+//! [`SigningKeyRecord`]s (a [`SealedSigningKey`] plus dates), and [`select_keys`] says which
+//! one signs and which are published.
 //!
 //! ```
 //! use understudy::keys::{Jwks, MasterKey, SigningKey};
@@ -24,7 +24,6 @@
 mod error;
 mod jwks;
 mod master;
-mod ring;
 mod rotation;
 mod sealed;
 mod signing;
@@ -32,7 +31,6 @@ mod signing;
 pub use error::KeyError;
 pub use jwks::{Jwk, Jwks};
 pub use master::{MASTER_KEY_ENV, MASTER_KEY_LEN, MasterKey};
-pub use ring::KeyRing;
 pub use rotation::{
     KeySelection, RETIRED_KEY_PUBLICATION, SESSION_TOKEN_LIFETIME, SigningKeyRecord,
     VERIFIER_CLOCK_SKEW, select_keys,
