@@ -129,12 +129,21 @@ async fn bad_create_bodies_change_nothing() {
     assert_eq!(snapshot(&h).await, before, "the database is unchanged");
 }
 
+fn count_users(path: &std::path::Path) -> i64 {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0))
+        .unwrap()
+}
+
 #[tokio::test]
 async fn bad_user_bodies_change_nothing() {
-    let h = Harness::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db.sqlite");
+    let mut config = understudy::Config::for_tests(common::KEY);
+    config.database_url = format!("sqlite://{}", path.display());
+    let h = Harness::with_config(config).await;
     h.create_user().await;
-    let before = h.get("/v1/actor_tokens").await.status();
-    assert_eq!(before, 200);
+    assert_eq!(count_users(&path), 1);
     let cases = [
         (
             json!({"first_name": 1}),
@@ -172,6 +181,15 @@ async fn bad_user_bodies_change_nothing() {
         let r = h.post_json("/v1/users", &body).await;
         expect_error(r, status, code, param).await;
     }
+    for (ct, body) in [
+        (Some("application/json"), vec![0xff, 0x00]),
+        (Some("text/plain"), b"{}".to_vec()),
+        (Some("application/json"), vec![b' '; 100 * 1024]),
+    ] {
+        let r = h.post_raw("/v1/users", ct, body).await;
+        assert!(r.status().is_client_error());
+    }
+    assert_eq!(count_users(&path), 1, "no bad body created a user");
     // Only the one good user exists: a token for a made-up id still finds no user.
     let r = h
         .post_json(
