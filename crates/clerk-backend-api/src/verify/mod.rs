@@ -142,7 +142,8 @@ impl fmt::Debug for TokenVerifier {
 
 /// Verifies a session token with `options`. JWKS caches are kept per JWKS URL and secret
 /// key for the life of the process, so repeated calls fetch the JWKS once, like the official
-/// SDKs' `verifyToken` / `verify_token`. Prefer a [`TokenVerifier`] to own the cache.
+/// SDKs' `verifyToken` / `verify_token`. The cache's TTL, refresh interval and timeout are
+/// those of the first call for that URL and key. Prefer a [`TokenVerifier`] to own the cache.
 pub async fn verify_token(
     token: &str,
     options: &VerifyTokenOptions,
