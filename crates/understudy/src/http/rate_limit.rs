@@ -1,15 +1,23 @@
-//! A per-secret-key fixed-window rate limit, in memory.
+//! A per-secret-key token bucket, in memory: `per_minute` requests in a burst, refilled
+//! continuously at `per_minute` a minute. Unlike a fixed window, a burst can never straddle
+//! a window boundary and double the allowance.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-const WINDOW_MS: i64 = 60_000;
+const MINUTE_MS: f64 = 60_000.0;
 
-/// Counts requests per key per minute.
+/// Counts requests per key.
 #[derive(Debug)]
 pub struct RateLimiter {
     per_minute: Option<u32>,
-    windows: Mutex<HashMap<String, (i64, u32)>>,
+    buckets: Mutex<HashMap<String, Bucket>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Bucket {
+    tokens: f64,
+    at_ms: i64,
 }
 
 impl RateLimiter {
@@ -17,32 +25,36 @@ impl RateLimiter {
     pub fn new(per_minute: Option<u32>) -> Self {
         Self {
             per_minute,
-            windows: Mutex::new(HashMap::new()),
+            buckets: Mutex::new(HashMap::new()),
         }
     }
 
     /// Counts one request for `key_id` at `now_ms`. `Err(seconds)` when over the limit:
-    /// the seconds until the window reopens (at least 1).
+    /// the whole seconds until a request is allowed again (at least 1).
     pub fn check(&self, key_id: &str, now_ms: i64) -> Result<(), u64> {
         let Some(limit) = self.per_minute else {
             return Ok(());
         };
-        let Ok(mut windows) = self.windows.lock() else {
+        if limit == 0 {
+            return Err(60);
+        }
+        let Ok(mut buckets) = self.buckets.lock() else {
             return Ok(());
         };
-        let window_start = now_ms - now_ms.rem_euclid(WINDOW_MS);
-        let entry = windows
-            .entry(key_id.to_owned())
-            .or_insert((window_start, 0));
-        if entry.0 != window_start {
-            *entry = (window_start, 0);
+        let limit = f64::from(limit);
+        let bucket = buckets.entry(key_id.to_owned()).or_insert(Bucket {
+            tokens: limit,
+            at_ms: now_ms,
+        });
+        let elapsed = (now_ms - bucket.at_ms).max(0) as f64;
+        bucket.tokens = (bucket.tokens + elapsed * limit / MINUTE_MS).min(limit);
+        bucket.at_ms = bucket.at_ms.max(now_ms);
+        if bucket.tokens >= 1.0 {
+            bucket.tokens -= 1.0;
+            return Ok(());
         }
-        if entry.1 >= limit {
-            let remaining_ms = window_start + WINDOW_MS - now_ms;
-            return Err(((remaining_ms + 999) / 1000).max(1) as u64);
-        }
-        entry.1 += 1;
-        Ok(())
+        let wait_ms = (1.0 - bucket.tokens) * MINUTE_MS / limit;
+        Err(((wait_ms / 1000.0).ceil() as u64).max(1))
     }
 }
 
@@ -51,16 +63,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_limit_applies_per_key_and_resets_with_the_window() {
+    fn a_burst_of_the_limit_passes_then_the_bucket_refills_gradually() {
         let l = RateLimiter::new(Some(2));
+        assert!(l.check("a", 59_999).is_ok());
         assert!(l.check("a", 60_000).is_ok());
-        assert!(l.check("a", 60_001).is_ok());
-        assert_eq!(l.check("a", 60_500), Err(60));
-        assert_eq!(l.check("a", 119_001), Err(1));
-        assert!(l.check("b", 60_500).is_ok(), "other keys are unaffected");
-        assert!(l.check("a", 120_000).is_ok(), "a new window");
+        // A minute boundary does not reset anything.
+        assert_eq!(l.check("a", 60_001), Err(30));
+        assert!(l.check("b", 60_001).is_ok(), "other keys are unaffected");
+        // One request comes back every 30 s at 2/min.
+        assert_eq!(l.check("a", 75_000), Err(15));
+        assert!(l.check("a", 90_001).is_ok());
+        assert!(l.check("a", 90_002).is_err());
         assert!(RateLimiter::new(None).check("a", 0).is_ok());
-        let zero = RateLimiter::new(Some(0));
-        assert!(zero.check("a", 0).is_err());
+        assert_eq!(RateLimiter::new(Some(0)).check("a", 0), Err(60));
+    }
+
+    #[test]
+    fn a_clock_going_backwards_grants_nothing() {
+        let l = RateLimiter::new(Some(1));
+        assert!(l.check("a", 100_000).is_ok());
+        assert!(l.check("a", 10_000).is_err());
     }
 }
