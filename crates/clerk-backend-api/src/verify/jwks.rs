@@ -1,11 +1,12 @@
 //! Fetching the JWKS and caching it: one fetch at a time, at most one per interval.
 
 use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
+use http::HeaderValue;
 use jsonwebtoken::DecodingKey;
 use serde::Deserialize;
-use std::sync::{Mutex, MutexGuard};
 
 use super::VerifyError;
 
@@ -15,7 +16,8 @@ const MAX_JWKS_BYTES: usize = 256 * 1024;
 /// The keys of one JWKS URL, shared by every clone of a verifier.
 pub(crate) struct JwksCache {
     url: String,
-    authorization: Option<String>,
+    /// `Bearer <secret key>`, marked sensitive so HTTP-level logging leaves it out.
+    authorization: Option<HeaderValue>,
     client: reqwest::Client,
     timeout: Duration,
     ttl_ms: i64,
@@ -62,23 +64,32 @@ impl JwksCache {
         timeout: Duration,
         ttl: Duration,
         min_refresh_interval: Duration,
-    ) -> Self {
-        Self {
-            url,
-            authorization: secret_key.map(|key| {
-                if key.starts_with("Bearer ") {
+    ) -> Result<Self, VerifyError> {
+        let authorization = secret_key
+            .map(|key| {
+                let value = if key.starts_with("Bearer ") {
                     key.to_owned()
                 } else {
                     format!("Bearer {key}")
-                }
-            }),
+                };
+                let mut value =
+                    HeaderValue::from_str(&value).map_err(|_| VerifyError::InvalidOptions {
+                        reason: "the secret key holds characters not allowed in a header".into(),
+                    })?;
+                value.set_sensitive(true);
+                Ok(value)
+            })
+            .transpose()?;
+        Ok(Self {
+            url,
+            authorization,
             client,
             timeout,
             ttl_ms: millis(ttl),
             min_refresh_ms: millis(min_refresh_interval),
             state: Mutex::new(CacheState::default()),
             fetching: tokio::sync::Mutex::new(()),
-        }
+        })
     }
 
     /// The key for `kid` at `now` (Unix ms): from the cache while it is fresh, otherwise
@@ -176,7 +187,7 @@ impl JwksCache {
             .timeout(self.timeout)
             .header(http::header::ACCEPT, "application/json");
         if let Some(authorization) = &self.authorization {
-            request = request.header(http::header::AUTHORIZATION, authorization);
+            request = request.header(http::header::AUTHORIZATION, authorization.clone());
         }
         let mut response = request.send().await.map_err(describe_transport_error)?;
         let status = response.status();

@@ -89,7 +89,7 @@ impl TokenVerifier {
                     options.jwks_timeout,
                     options.jwks_cache_ttl,
                     options.min_refresh_interval,
-                )))
+                )?))
             }
             KeySource::None => {
                 return Err(VerifyError::InvalidOptions {
@@ -395,6 +395,9 @@ mod tests {
             VerifyTokenOptions::default().secret_key("sk_test_1"),
             VerifyTokenOptions::default().jwks_url("ftp://h/jwks"),
             VerifyTokenOptions::default().jwks_url("not a url"),
+            VerifyTokenOptions::default()
+                .jwks_url("http://h/jwks")
+                .secret_key("sk_test_1\nInjected: header"),
         ] {
             assert!(matches!(
                 TokenVerifier::new(options),
