@@ -132,7 +132,8 @@ pub struct InstanceSettings {
     pub max_expires_in_seconds: i64,
     /// Largest accepted `session_max_duration_in_seconds` (7 days by default).
     pub max_session_duration_in_seconds: i64,
-    /// Requests per minute per secret key; `None` is unlimited. Past it: 429 with `Retry-After`.
+    /// Requests per minute per secret key; `None` or `Some(0)` is unlimited. Past it: 429
+    /// with `Retry-After`.
     pub rate_limit_per_minute: Option<u32>,
 }
 

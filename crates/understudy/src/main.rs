@@ -7,7 +7,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use serde_json::{Value, json};
 use understudy::config::FileConfig;
-use understudy::domain::pagination::{MAX_LIMIT, PageRequest};
+use understudy::domain::pagination::MAX_LIMIT;
 use understudy::{Config, admin};
 
 /// A self-hostable server that speaks Clerk's actor-token API.
@@ -289,7 +289,6 @@ async fn users(command: UsersCommand) -> Result<()> {
                 Some(&offset.to_string()),
             )
             .map_err(|e| anyhow::anyhow!(e.long_message))?;
-            let page = PageRequest { ..page };
             let (users, total) = admin::list_users(&db.database_url, page).await?;
             print_json(&json!({"data": users, "total_count": total}))
         }

@@ -29,7 +29,10 @@ impl App {
             clock: Arc::clone(&config.clock),
             settings: Arc::new(config.settings.clone()),
             frontend_url: config.frontend_url.trim_end_matches('/').into(),
-            rate_limiter: Arc::new(RateLimiter::new(config.settings.rate_limit_per_minute)),
+            // 0 means unlimited, so a config file (where absent means the default) can say so.
+            rate_limiter: Arc::new(RateLimiter::new(
+                config.settings.rate_limit_per_minute.filter(|n| *n > 0),
+            )),
             metrics,
             max_body_bytes: config.max_body_bytes,
         };
