@@ -14,39 +14,49 @@ use understudy::store::{
 };
 use understudy::{App, Config};
 
-struct BrokenStore;
+/// Fails every operation; with `panics`, panics instead.
+struct BrokenStore {
+    panics: bool,
+}
 
-fn broken<'a, T: Send + 'a>() -> StoreFuture<'a, T> {
-    async { Err(StoreError::Backend("disk on fire at /secret/path".into())) }.boxed()
+impl BrokenStore {
+    fn broken<'a, T: Send + 'a>(&self) -> StoreFuture<'a, T> {
+        let panics = self.panics;
+        async move {
+            assert!(!panics, "store panicked at /secret/path");
+            Err(StoreError::Backend("disk on fire at /secret/path".into()))
+        }
+        .boxed()
+    }
 }
 
 impl Store for BrokenStore {
     fn ensure_secret_key(&self, _: SecretKeyRecord) -> StoreFuture<'_, SecretKeyRecord> {
-        broken()
+        self.broken()
     }
     fn insert_first_secret_key(&self, _: SecretKeyRecord) -> StoreFuture<'_, bool> {
-        broken()
+        self.broken()
     }
     fn find_secret_key(&self, _: [u8; 32]) -> StoreFuture<'_, Option<SecretKeyRecord>> {
-        broken()
+        self.broken()
     }
     fn list_secret_keys(&self) -> StoreFuture<'_, Vec<SecretKeyRecord>> {
-        broken()
+        self.broken()
     }
     fn revoke_secret_key(&self, _: String, _: i64) -> StoreFuture<'_, bool> {
-        broken()
+        self.broken()
     }
     fn insert_users(&self, _: Vec<clerk_models::User>) -> StoreFuture<'_, ()> {
-        broken()
+        self.broken()
     }
     fn get_user(&self, _: String) -> StoreFuture<'_, Option<clerk_models::User>> {
-        broken()
+        self.broken()
     }
     fn delete_user(&self, _: String) -> StoreFuture<'_, bool> {
-        broken()
+        self.broken()
     }
     fn list_users(&self, _: PageRequest) -> StoreFuture<'_, (Vec<clerk_models::User>, u64)> {
-        broken()
+        self.broken()
     }
     fn create_actor_token(
         &self,
@@ -55,7 +65,7 @@ impl Store for BrokenStore {
         _: Option<Quota>,
         _: AuditEvent,
     ) -> StoreFuture<'_, CreateTokenOutcome> {
-        broken()
+        self.broken()
     }
     fn revoke_actor_token(
         &self,
@@ -63,20 +73,20 @@ impl Store for BrokenStore {
         _: i64,
         _: AuditEvent,
     ) -> StoreFuture<'_, RevokeOutcome> {
-        broken()
+        self.broken()
     }
     fn get_actor_token(&self, _: String) -> StoreFuture<'_, Option<ActorTokenRecord>> {
-        broken()
+        self.broken()
     }
     fn list_actor_tokens(
         &self,
         _: ActorTokenFilter,
         _: PageRequest,
     ) -> StoreFuture<'_, (Vec<ActorTokenRecord>, u64)> {
-        broken()
+        self.broken()
     }
     fn list_audit_events(&self, _: PageRequest) -> StoreFuture<'_, (Vec<AuditEvent>, u64)> {
-        broken()
+        self.broken()
     }
     fn close(&self) -> BoxFuture<'_, ()> {
         async {}.boxed()
@@ -85,9 +95,18 @@ impl Store for BrokenStore {
 
 #[tokio::test]
 async fn a_store_failure_is_500_internal_clerk_error_without_details() {
+    serve_and_expect_500(BrokenStore { panics: false }).await;
+}
+
+#[tokio::test]
+async fn a_panic_is_500_internal_clerk_error_and_the_server_keeps_serving() {
+    serve_and_expect_500(BrokenStore { panics: true }).await;
+}
+
+async fn serve_and_expect_500(store: BrokenStore) {
     let app = App::new(
         Config::for_tests("sk_test_x"),
-        Arc::new(BrokenStore),
+        Arc::new(store),
         Arc::new(Metrics::new(None)),
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

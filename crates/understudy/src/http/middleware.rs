@@ -150,6 +150,11 @@ fn check_api_version(req: &Request) -> Result<(), ApiError> {
     }
 }
 
+/// What a panicking handler answers: a 500 whose detail is logged, never sent.
+pub fn panic_response(_panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    ApiError::Internal("a handler panicked".into()).into_response()
+}
+
 /// 404 for routes that do not exist.
 pub async fn not_found() -> ApiError {
     ApiError::NotFound("The requested resource was not found.".into())

@@ -22,6 +22,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
@@ -62,6 +63,9 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
                     middleware::envelope,
                 ))
                 .layer(TraceLayer::new_for_http().make_span_with(middleware::request_span))
+                // A panicking handler answers 500 internal_clerk_error instead of dropping
+                // the connection; the envelope gives it the contract's shape.
+                .layer(CatchPanicLayer::custom(middleware::panic_response))
                 .layer(TimeoutLayer::with_status_code(
                     StatusCode::REQUEST_TIMEOUT,
                     request_timeout,
