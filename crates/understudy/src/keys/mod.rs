@@ -32,8 +32,8 @@ pub use error::KeyError;
 pub use jwks::{Jwk, Jwks};
 pub use master::{MASTER_KEY_ENV, MASTER_KEY_LEN, MasterKey};
 pub use rotation::{
-    KeySelection, RETIRED_KEY_PUBLICATION, SESSION_TOKEN_LIFETIME, SigningKeyRecord,
-    VERIFIER_CLOCK_SKEW, select_keys,
+    KeySelection, RETIRED_KEY_PUBLICATION, ROTATION_PUBLISH_LEAD, SESSION_TOKEN_LIFETIME,
+    SigningKeyRecord, VERIFIER_CLOCK_SKEW, select_keys,
 };
 pub use sealed::SealedSigningKey;
 pub use signing::SigningKey;
