@@ -427,5 +427,7 @@ async fn a_request_past_the_timeout_is_408_in_the_contract_shape() {
     config.request_timeout = std::time::Duration::from_nanos(1);
     let h = Harness::with_config(config).await;
     let r = h.post_json("/v1/users", &json!({})).await;
-    expect_error(r, 408, "request_timeout", None).await;
+    let request_id = r.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let b = expect_error(r, 408, "request_timeout", None).await;
+    assert_eq!(b["clerk_trace_id"], json!(request_id));
 }

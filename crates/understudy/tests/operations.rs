@@ -33,8 +33,24 @@ async fn every_response_carries_a_fresh_trace_id() {
             .unwrap()
             .to_owned();
         assert_eq!(id.len(), 32);
+        assert_eq!(r.headers()["x-request-id"].to_str().unwrap(), id);
         assert!(seen.insert(id), "trace ids are unique");
     }
+}
+
+#[tokio::test]
+async fn a_client_request_id_never_becomes_the_trace_id() {
+    let h = Harness::start().await;
+    let r = h
+        .client
+        .get(h.url("/healthz"))
+        .header("x-request-id", "client-chosen")
+        .send()
+        .await
+        .unwrap();
+    let trace = r.headers()["clerk-trace-id"].to_str().unwrap();
+    assert_ne!(trace, "client-chosen");
+    assert_eq!(r.headers()["x-request-id"].to_str().unwrap(), trace);
 }
 
 #[tokio::test]

@@ -16,6 +16,25 @@ use crate::domain::ids;
 /// The response header carrying the trace id.
 pub const TRACE_ID_HEADER: &str = "clerk-trace-id";
 
+/// The request-id header tower-http sets and propagates; always equal to the trace id.
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// Makes tower-http's request id the trace id the envelope assigned.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TraceIdAsRequestId;
+
+impl tower_http::request_id::MakeRequestId for TraceIdAsRequestId {
+    fn make_request_id<B>(
+        &mut self,
+        request: &axum::http::Request<B>,
+    ) -> Option<tower_http::request_id::RequestId> {
+        let trace = request.extensions().get::<TraceId>()?;
+        HeaderValue::from_str(&trace.0)
+            .ok()
+            .map(tower_http::request_id::RequestId::new)
+    }
+}
+
 /// This request's trace id (also in the `Clerk-Trace-Id` header and error bodies).
 #[derive(Debug, Clone)]
 pub struct TraceId(pub String);
@@ -43,6 +62,9 @@ pub async fn envelope(State(state): State<AppState>, mut req: Request, next: Nex
         .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
     let method = req.method().as_str().to_owned();
     req.extensions_mut().insert(TraceId(trace_id.clone()));
+    // The request id is ours, never the client's: tower-http's request-id layers below
+    // then carry the trace id as `x-request-id` too.
+    req.headers_mut().remove(REQUEST_ID_HEADER);
     let mut response = next.run(req).await;
     let status = response.status();
     let rendered = response.extensions_mut().remove::<ErrorBody>();
@@ -52,9 +74,14 @@ pub async fn envelope(State(state): State<AppState>, mut req: Request, next: Nex
         // Not one of ours (axum's rejections, timeouts): same shape, by status.
         let mut replacement = ApiError::from_status(status).into_response();
         *replacement.status_mut() = status;
-        for name in [axum::http::header::ALLOW, axum::http::header::RETRY_AFTER] {
-            if let Some(v) = response.headers().get(&name) {
-                replacement.headers_mut().insert(name, v.clone());
+        // Keep what the original said (Allow, Retry-After, x-request-id), not its body's type.
+        for (name, value) in response.headers() {
+            if name != axum::http::header::CONTENT_TYPE
+                && name != axum::http::header::CONTENT_LENGTH
+            {
+                replacement
+                    .headers_mut()
+                    .insert(name.clone(), value.clone());
             }
         }
         let errors = replacement

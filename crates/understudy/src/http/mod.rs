@@ -19,10 +19,11 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::StatusCode;
+use axum::http::{HeaderName, StatusCode};
 use axum::routing::{get, post};
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
@@ -62,6 +63,13 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
                     state.clone(),
                     middleware::envelope,
                 ))
+                .layer(SetRequestIdLayer::new(
+                    HeaderName::from_static(middleware::REQUEST_ID_HEADER),
+                    middleware::TraceIdAsRequestId,
+                ))
+                .layer(PropagateRequestIdLayer::new(HeaderName::from_static(
+                    middleware::REQUEST_ID_HEADER,
+                )))
                 .layer(TraceLayer::new_for_http().make_span_with(middleware::request_span))
                 // A panicking handler answers 500 internal_clerk_error instead of dropping
                 // the connection; the envelope gives it the contract's shape.
