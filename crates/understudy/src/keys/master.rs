@@ -117,30 +117,52 @@ impl MasterKey {
         }
     }
 
+    /// Writes a fresh key to a temporary file, then links it into place, so the key file
+    /// appears complete or not at all: a crash never leaves an empty file behind, and a
+    /// file created meanwhile by another process is never overwritten.
     fn create_new(path: &Path) -> Result<Self, KeyError> {
         let file_error = |source| KeyError::MasterKeyFile {
             path: path.to_owned(),
             source,
         };
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        let mut file = options.open(path).map_err(file_error)?;
         let key = Self::generate()?;
         let text = Zeroizing::new(format!("{}\n", STANDARD.encode(key.as_bytes())));
-        file.write_all(text.as_bytes())
-            .and_then(|()| file.sync_all())
-            .map_err(file_error)?;
-        Ok(key)
+        let mut suffix = [0u8; 8];
+        aws_lc_rs::rand::fill(&mut suffix)
+            .map_err(|_| KeyError::Crypto("random generation failed"))?;
+        let file_name = path.file_name().unwrap_or_default().to_string_lossy();
+        let temporary = path.with_file_name(format!(".{file_name}.{}.tmp", hex::encode(suffix)));
+        write_private_file(&temporary, text.as_bytes()).map_err(file_error)?;
+        let linked = std::fs::hard_link(&temporary, path);
+        // Best effort: the temporary name holds a copy of the key until removed.
+        let _ = std::fs::remove_file(&temporary);
+        match linked {
+            Ok(()) => Ok(key),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(file_error(e)),
+            // A file system without hard links: write the file in place instead.
+            Err(_) => write_private_file(path, text.as_bytes())
+                .map(|()| key)
+                .map_err(file_error),
+        }
     }
 
     pub(crate) fn as_bytes(&self) -> &[u8; MASTER_KEY_LEN] {
         &self.0
     }
+}
+
+/// Creates `path` (failing if it exists), readable by its owner only, and writes `contents`.
+fn write_private_file(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    file.write_all(contents)?;
+    file.sync_all()
 }
 
 impl fmt::Debug for MasterKey {
@@ -250,6 +272,24 @@ mod tests {
             let mode = std::fs::metadata(&path).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
         }
+    }
+
+    #[test]
+    fn concurrent_first_starts_agree_on_one_key_and_leave_no_temporary_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("master.key");
+        let keys: Vec<[u8; 32]> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..8)
+                .map(|_| scope.spawn(|| *MasterKey::load_or_create(&path).unwrap().as_bytes()))
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert!(keys.iter().all(|k| k == &keys[0]));
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["master.key"]);
     }
 
     #[test]
