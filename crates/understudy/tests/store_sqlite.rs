@@ -64,3 +64,41 @@ async fn audit_rows_cannot_be_changed() {
         .unwrap();
     assert_eq!(len, 32);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_queued_behind_a_busy_database_commit_together() {
+    use std::sync::atomic::Ordering;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("e.db");
+    let store = std::sync::Arc::new(SqliteStore::open(&path).unwrap());
+    let stats = store.batch_stats();
+    // Another connection holds the write lock, so the writer stalls on its first batch
+    // while the rest of the writes queue up behind it.
+    let blocker = rusqlite::Connection::open(&path).unwrap();
+    blocker.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let tasks: Vec<_> = (0..50)
+        .map(|i| {
+            let store = std::sync::Arc::clone(&store);
+            tokio::spawn(async move {
+                store
+                    .insert_users(vec![clerk_models::User::new(format!("user_{i}"), 1, 1)])
+                    .await
+            })
+        })
+        .collect();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    blocker.execute_batch("COMMIT").unwrap();
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    let batches = stats.batches.load(Ordering::Relaxed);
+    let writes = stats.writes.load(Ordering::Relaxed);
+    assert_eq!(writes, 50);
+    assert!(batches <= 3, "50 queued writes took {batches} transactions");
+    let (_, total) = store
+        .list_users(understudy::domain::pagination::PageRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(total, 50);
+    store.close().await;
+}
