@@ -106,12 +106,16 @@ enum UsersCommand {
     Create {
         #[command(flatten)]
         db: DatabaseArg,
+        /// Given name.
         #[arg(long)]
         first_name: Option<String>,
+        /// Family name.
         #[arg(long)]
         last_name: Option<String>,
+        /// Unique handle.
         #[arg(long)]
         username: Option<String>,
+        /// The application's own id for this user.
         #[arg(long)]
         external_id: Option<String>,
         /// May be repeated; the first becomes primary.
@@ -129,8 +133,10 @@ enum UsersCommand {
     List {
         #[command(flatten)]
         db: DatabaseArg,
+        /// Page size, 1 to 500.
         #[arg(long, default_value_t = MAX_LIMIT)]
         limit: u32,
+        /// Users to skip, newest first.
         #[arg(long, default_value_t = 0)]
         offset: u64,
     },
