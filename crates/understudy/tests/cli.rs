@@ -38,6 +38,10 @@ struct Served {
 
 impl Served {
     fn start(args: &[&str], env: &[(&str, &str)]) -> Self {
+        Self::start_with_stderr(args, env, Stdio::null())
+    }
+
+    fn start_with_stderr(args: &[&str], env: &[(&str, &str)], stderr: Stdio) -> Self {
         let mut cmd = Command::new(BIN);
         cmd.arg("serve")
             .args(["--addr", "127.0.0.1:0"])
@@ -46,7 +50,7 @@ impl Served {
             .env_remove("UNDERSTUDY_DATABASE_URL")
             .env_remove("UNDERSTUDY_ADDR")
             .stdout(Stdio::piped())
-            .stderr(Stdio::null());
+            .stderr(stderr);
         for (k, v) in env {
             cmd.env(k, v);
         }
@@ -326,4 +330,48 @@ async fn settings_come_from_flags_and_a_config_file() {
         .output()
         .unwrap();
     assert!(!bad.status.success(), "a zero maximum is refused at start");
+}
+
+#[tokio::test]
+async fn the_most_verbose_logs_never_contain_a_key_or_a_ticket() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_url(&dir);
+    let log_path = dir.path().join("server.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let key = "sk_test_must_never_be_logged_1234";
+    let served = Served::start_with_stderr(
+        &["--database", &db],
+        &[("UNDERSTUDY_SECRET_KEY", key), ("UNDERSTUDY_LOG", "trace")],
+        Stdio::from(log),
+    );
+    let client = reqwest::Client::new();
+    let user: Value = create_user(&served.base_url, key)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let token: Value = client
+        .post(format!("{}/v1/actor_tokens", served.base_url))
+        .bearer_auth(key)
+        .json(&json!({"user_id": user["id"], "actor": {"sub": "user_support"}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ticket = token["token"].as_str().unwrap().to_owned();
+    let wrong = client
+        .get(format!("{}/v1/actor_tokens", served.base_url))
+        .bearer_auth("sk_test_wrong_key_also_secret")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+    served.stop();
+    let text = std::fs::read_to_string(&log_path).unwrap();
+    assert!(text.contains("request"), "trace logging was on: {text}");
+    for secret in [key, ticket.as_str(), "sk_test_wrong_key_also_secret"] {
+        assert!(!text.contains(secret), "a secret reached the log");
+    }
 }
