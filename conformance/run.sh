@@ -27,6 +27,8 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 PY="$HERE/python/.venv/bin/python"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/understudy-conformance.XXXXXX")
 PIDS=()
+# A hung server must fail the run, not stall CI: each suite gets at most this long.
+SUITE_TIMEOUT=${CONFORMANCE_SUITE_TIMEOUT:-600}
 
 # Short form of the summary lines, filled as suites finish.
 RESULTS=()
@@ -136,14 +138,15 @@ start_instances() {
 run_python() {
   [[ -x "$PY" ]] || { echo "error: $PY missing; run conformance/setup.sh first" >&2; return 2; }
   # Exit 5 (no tests collected) is non-zero and so counts as a failure like any other.
-  (cd "$HERE/python" && "$PY" -m pytest -p no:cacheprovider -q -rs test_actor_tokens.py)
+  (cd "$HERE/python" && timeout "$SUITE_TIMEOUT" "$PY" -m pytest -p no:cacheprovider -q -rs .)
 }
 
 run_node() {
   [[ -d "$HERE/node/node_modules/@clerk/backend" ]] ||
     { echo "error: $HERE/node/node_modules missing; run conformance/setup.sh first" >&2; return 2; }
   local tap="$WORK/node.tap" passed failed
-  (cd "$HERE/node" && node --test --test-concurrency=1 \
+  # @clerk/backend's fetch has no timeout of its own: bound each test and the whole run.
+  (cd "$HERE/node" && timeout "$SUITE_TIMEOUT" node --test --test-concurrency=1 --test-timeout=60000 \
     --test-reporter=spec --test-reporter-destination=stdout \
     --test-reporter=tap --test-reporter-destination="$tap" \
     test/)
