@@ -103,4 +103,4 @@ export function assertRecentMillis(value) {
   assert.ok(Math.abs(Date.now() - value) < 10 * 60 * 1000, `${value} is not Unix milliseconds near now`);
 }
 
-export { exchanges, lastExchange } from './wire.mjs';
+export { exchanges, lastExchange, realFetch } from './wire.mjs';

@@ -14,6 +14,7 @@ import json
 import time
 import urllib.parse
 
+import httpx
 import pydantic
 import pytest
 from clerk_backend_api import models
@@ -213,6 +214,19 @@ def test_revoke_twice_is_clerk_errors_400(clerk, user_id, actor_id):
 
     first = expect_clerk_errors(excinfo, 400, "actor_token_cannot_be_revoked_code")
     assert "revoked" in first.long_message
+
+
+def test_revoking_an_accepted_token_is_clerk_errors_400_naming_accepted(clerk, user_id, actor_id):
+    created = clerk.actor_tokens.create(request={"user_id": user_id, "actor": {"sub": actor_id}})
+    # Use the ticket as a browser would, asking for JSON instead of the redirect (ours).
+    accepted = httpx.get(created.url, headers={"Accept": "application/json"}, timeout=10, follow_redirects=False)
+    assert accepted.status_code == 200, accepted.text
+
+    with pytest.raises(models.ClerkErrors) as excinfo:
+        clerk.actor_tokens.revoke(actor_token_id=created.id)
+
+    first = expect_clerk_errors(excinfo, 400, "actor_token_cannot_be_revoked_code")
+    assert "accepted" in first.long_message
 
 
 def test_revoke_unknown_id_is_clerk_errors_404(clerk):

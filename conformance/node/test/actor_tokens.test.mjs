@@ -11,6 +11,7 @@ import {
   expectApiError,
   instances,
   lastExchange,
+  realFetch,
   secretKey,
   skipReason,
 } from '../support.mjs';
@@ -186,6 +187,20 @@ describe('actorTokens.revoke', { skip: skipReason ?? false }, () => {
     const error = await expectApiError(clerk.actorTokens.revoke(created.id), 400, 'actor_token_cannot_be_revoked_code');
     assert.match(error.errors[0].longMessage, /revoked/);
     assert.equal(error.clerkTraceId, lastTraceHeader());
+  });
+
+  test('revoking an accepted token is 400 naming its status', async () => {
+    const created = await clerk.actorTokens.create({ userId, actor: { sub: actorId } });
+    // Use the ticket as a browser would, asking for JSON instead of the redirect (ours).
+    const accepted = await realFetch(created.url, {
+      headers: { Accept: 'application/json' },
+      redirect: 'manual',
+      signal: AbortSignal.timeout(10_000),
+    });
+    assert.equal(accepted.status, 200, await accepted.text());
+
+    const error = await expectApiError(clerk.actorTokens.revoke(created.id), 400, 'actor_token_cannot_be_revoked_code');
+    assert.match(error.errors[0].longMessage, /accepted/);
   });
 
   test('an unknown id is 404 resource_not_found', async () => {
