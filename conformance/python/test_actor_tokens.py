@@ -2,7 +2,8 @@
 
 Every call goes through the SDK exactly as its docs show it (`Clerk(bearer_auth=…,
 server_url=…/v1)`, `clerk.actor_tokens.create(request=…)`, `clerk.actor_tokens.revoke(…)`).
-Plain HTTP is used only to create users and to send what the SDK refuses to send.
+Plain HTTP is used only to create users, to accept a ticket as a browser would, to read a
+token back, and to send what the SDK refuses to send.
 
 Note: in 7.0.0 the SDK's `ActorToken.actor` model declares no fields and ignores extra ones,
 so the parsed `res.actor` is empty; what the server returned for `actor` is asserted on the
