@@ -1,4 +1,5 @@
-//! The administrative operations behind `understudy keys …` and `understudy users …`.
+//! The administrative operations behind `understudy keys …` (secret and signing keys) and
+//! `understudy users …`.
 //! Each opens the database directly; a running server sees the changes at once.
 
 use clerk_models::User;
@@ -10,6 +11,9 @@ use crate::domain::pagination::PageRequest;
 use crate::domain::user::{CreateUserError, validate_create};
 use crate::domain::{ParamError, ids};
 use crate::error::Error;
+use crate::keys::{
+    KeyringError, MasterKey, RETIRED_KEY_PUBLICATION, SigningKey, SigningKeyRecord, select_keys,
+};
 use crate::store::{SecretKeyRecord, SqliteStore, Store};
 
 async fn open(database_url: &str) -> Result<SqliteStore, Error> {
@@ -125,4 +129,44 @@ pub async fn list_users(database_url: &str, page: PageRequest) -> Result<(Vec<Us
     let result = store.list_users(page).await?;
     store.close().await;
     Ok(result)
+}
+
+/// Adds a new signing key that signs from `publish_lead` from now (zero: at once; see
+/// [`crate::keys::ROTATION_PUBLISH_LEAD`] to publish first), retiring the current one then;
+/// the old key stays published until its tokens have expired. Refuses when `master` cannot
+/// open the current key: every server must be able to open the new one with the master key
+/// it already has. Returns the new kid.
+pub async fn rotate_signing_key(
+    database_url: &str,
+    master: &MasterKey,
+    publish_lead: std::time::Duration,
+) -> Result<String, Error> {
+    let store = open(database_url).await?;
+    let result = rotate_in(&store, master, publish_lead).await;
+    store.close().await;
+    result
+}
+
+async fn rotate_in(
+    store: &SqliteStore,
+    master: &MasterKey,
+    publish_lead: std::time::Duration,
+) -> Result<String, Error> {
+    let now = SystemClock.now_ms();
+    let lead_ms = i64::try_from(publish_lead.as_millis()).unwrap_or(i64::MAX);
+    let records = store.list_signing_keys().await?;
+    if let Some(active) = select_keys(&records, now, RETIRED_KEY_PUBLICATION).active {
+        active.key.open(master).map_err(KeyringError::from)?;
+    }
+    let key = tokio::task::spawn_blocking(SigningKey::generate)
+        .await
+        .map_err(|e| Error::Io(std::io::Error::other(e.to_string())))?
+        .map_err(KeyringError::from)?;
+    let record = SigningKeyRecord {
+        key: key.seal(master).map_err(KeyringError::from)?,
+        created_at: now.saturating_add(lead_ms),
+        retired_at: None,
+    };
+    store.rotate_signing_key(record).await?;
+    Ok(key.kid().to_owned())
 }

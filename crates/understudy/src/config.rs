@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::clock::{Clock, SystemClock};
+use crate::keys::MasterKey;
 
 /// The default [`Config::frontend_url`].
 pub const DEFAULT_FRONTEND_URL: &str = "http://127.0.0.1:3000";
@@ -26,6 +27,15 @@ pub struct Config {
     /// Left at its default, it follows the address actually bound (so a server on port 0
     /// hands out tickets pointing at itself).
     pub frontend_url: String,
+    /// Where a browser goes after accepting a ticket; `{frontend_url}/impersonation` (the
+    /// built-in page) when `None`.
+    pub after_accept_url: Option<String>,
+    /// The key sealing signing keys at rest (e.g. from `UNDERSTUDY_MASTER_KEY`). When `None`,
+    /// it is read from [`Config::master_key_file`], or from a file next to the database,
+    /// created on first start.
+    pub master_key: Option<MasterKey>,
+    /// The master key file; by default `<database file>.master-key`.
+    pub master_key_file: Option<PathBuf>,
     /// What this instance allows.
     pub settings: InstanceSettings,
     /// Largest accepted request body, in bytes (64 KiB by default).
@@ -49,6 +59,9 @@ impl std::fmt::Debug for Config {
                 &format_args!("[{} redacted]", self.secret_keys.len()),
             )
             .field("frontend_url", &self.frontend_url)
+            .field("after_accept_url", &self.after_accept_url)
+            .field("master_key", &self.master_key.as_ref().map(|_| "redacted"))
+            .field("master_key_file", &self.master_key_file)
             .field("settings", &self.settings)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("request_timeout", &self.request_timeout)
@@ -63,6 +76,9 @@ impl Default for Config {
             database_url: "sqlite://./understudy.db".to_owned(),
             secret_keys: Vec::new(),
             frontend_url: DEFAULT_FRONTEND_URL.to_owned(),
+            after_accept_url: None,
+            master_key: None,
+            master_key_file: None,
             settings: InstanceSettings::default(),
             max_body_bytes: 64 * 1024,
             request_timeout: Duration::from_secs(30),
@@ -97,6 +113,42 @@ impl Config {
     pub fn sqlite_path(&self) -> Result<PathBuf, crate::Error> {
         sqlite_path(&self.database_url)
     }
+
+    /// The master key file: [`Config::master_key_file`], or `<database file>.master-key`.
+    pub fn master_key_path(&self) -> Result<PathBuf, crate::Error> {
+        match &self.master_key_file {
+            Some(path) => Ok(path.clone()),
+            None => Ok(default_master_key_path(&self.sqlite_path()?)),
+        }
+    }
+
+    /// The master key: [`Config::master_key`], else the key file (created, mode 0600, when
+    /// it does not exist yet).
+    pub fn master_key(&self) -> Result<MasterKey, crate::Error> {
+        if let Some(key) = &self.master_key {
+            return Ok(key.clone());
+        }
+        let path = self.master_key_path()?;
+        MasterKey::load_or_create(&path).map_err(|e| crate::Error::Config(e.to_string()))
+    }
+
+    /// Where the browser goes after accepting a ticket.
+    pub fn after_accept_url(&self) -> String {
+        match &self.after_accept_url {
+            Some(url) => url.clone(),
+            None => format!("{}/impersonation", self.frontend_url.trim_end_matches('/')),
+        }
+    }
+}
+
+/// The default master key file of a database: `<database file>.master-key`, beside it.
+pub fn default_master_key_path(database: &std::path::Path) -> PathBuf {
+    let mut name = database
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_else(|| "understudy.db".into());
+    name.push(".master-key");
+    database.with_file_name(name)
 }
 
 /// Parses `sqlite://PATH` (also `sqlite:PATH` and a bare path) into a file path.
@@ -176,6 +228,24 @@ mod tests {
     }
 
     #[test]
+    fn the_master_key_file_defaults_to_beside_the_database_and_debug_hides_the_key() {
+        let mut config = Config::for_tests("sk_test_a");
+        let db = config.sqlite_path().unwrap();
+        let path = config.master_key_path().unwrap();
+        assert_eq!(path.parent(), db.parent());
+        assert!(path.to_string_lossy().ends_with("understudy.db.master-key"));
+        let key = config.master_key().unwrap();
+        assert!(path.exists());
+        config.master_key = Some(key);
+        let text = format!("{config:?}");
+        assert!(text.contains("redacted"), "{text}");
+        assert_eq!(
+            Config::default().after_accept_url(),
+            "http://127.0.0.1:3000/impersonation"
+        );
+    }
+
+    #[test]
     fn for_tests_uses_a_private_database_and_port_zero() {
         let a = Config::for_tests("sk_test_a");
         let b = Config::for_tests("sk_test_a");
@@ -192,6 +262,8 @@ mod tests {
 /// addr = "127.0.0.1:3000"
 /// database_url = "sqlite://./understudy.db"
 /// frontend_url = "http://127.0.0.1:3000"
+/// after_accept_url = "http://127.0.0.1:3000/impersonation"
+/// master_key_file = "./understudy.db.master-key"
 /// max_body_bytes = 65536
 ///
 /// [settings]
@@ -211,6 +283,10 @@ pub struct FileConfig {
     pub database_url: Option<String>,
     /// Base of ticket URLs.
     pub frontend_url: Option<String>,
+    /// Where a browser goes after accepting a ticket.
+    pub after_accept_url: Option<String>,
+    /// The master key file.
+    pub master_key_file: Option<PathBuf>,
     /// Largest accepted body, in bytes.
     pub max_body_bytes: Option<usize>,
     /// Instance settings; absent keys keep their defaults.
@@ -233,6 +309,12 @@ impl FileConfig {
         }
         if let Some(url) = self.frontend_url {
             config.frontend_url = url;
+        }
+        if let Some(url) = self.after_accept_url {
+            config.after_accept_url = Some(url);
+        }
+        if let Some(path) = self.master_key_file {
+            config.master_key_file = Some(path);
         }
         if let Some(n) = self.max_body_bytes {
             config.max_body_bytes = n;

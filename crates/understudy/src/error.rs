@@ -20,6 +20,9 @@ pub enum Error {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The signing keys cannot be loaded or created (a wrong master key, most likely).
+    #[error("signing keys: {0}")]
+    Keys(#[from] crate::keys::KeyringError),
     /// Input to an administrative command is invalid.
     #[error("invalid input: {0}")]
     Input(String),

@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand};
 use serde_json::{Value, json};
 use understudy::config::FileConfig;
 use understudy::domain::pagination::MAX_LIMIT;
+use understudy::keys::MasterKey;
 use understudy::{Config, admin};
 
 /// A self-hostable server that speaks Clerk's actor-token API.
@@ -46,6 +47,27 @@ struct DatabaseArg {
 }
 
 #[derive(Args)]
+struct MasterKeyArg {
+    /// The master key file sealing the signing keys (default: <database file>.master-key,
+    /// created on first start). UNDERSTUDY_MASTER_KEY, when set, takes precedence.
+    #[arg(long)]
+    master_key_file: Option<PathBuf>,
+}
+
+impl MasterKeyArg {
+    /// Applies UNDERSTUDY_MASTER_KEY (64 hex digits or base64) or the file to `config`.
+    fn apply(self, config: &mut Config) -> Result<()> {
+        if let Some(key) = MasterKey::from_env()? {
+            config.master_key = Some(key);
+        }
+        if let Some(path) = self.master_key_file {
+            config.master_key_file = Some(path);
+        }
+        Ok(())
+    }
+}
+
+#[derive(Args)]
 struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "UNDERSTUDY_ADDR")]
@@ -56,6 +78,11 @@ struct ServeArgs {
     /// Base URL of ticket links ({frontend_url}/v1/tickets/accept?ticket=…).
     #[arg(long, env = "UNDERSTUDY_FRONTEND_URL")]
     frontend_url: Option<String>,
+    /// Where a browser goes after accepting a ticket (default {frontend_url}/impersonation).
+    #[arg(long, env = "UNDERSTUDY_AFTER_ACCEPT_URL")]
+    after_accept_url: Option<String>,
+    #[command(flatten)]
+    master: MasterKeyArg,
     /// A TOML configuration file; flags and environment override it.
     #[arg(long, env = "UNDERSTUDY_CONFIG")]
     config: Option<PathBuf>,
@@ -97,6 +124,18 @@ enum KeysCommand {
         db: DatabaseArg,
         /// The key's id (ak_…).
         id: String,
+    },
+    /// Add a new session-token signing key; the old one stays in the JWKS until its
+    /// tokens have expired. Running servers pick it up at once.
+    RotateSigning {
+        #[command(flatten)]
+        db: DatabaseArg,
+        #[command(flatten)]
+        master: MasterKeyArg,
+        /// Publish the new key 5 minutes before it starts signing, so verifiers that cache
+        /// the JWKS already hold it (a planned rotation). Without it, it signs at once.
+        #[arg(long)]
+        publish_first: bool,
     },
 }
 
@@ -182,6 +221,10 @@ async fn serve(args: ServeArgs) -> Result<()> {
     if let Some(url) = args.frontend_url {
         config.frontend_url = url;
     }
+    if let Some(url) = args.after_accept_url {
+        config.after_accept_url = Some(url);
+    }
+    args.master.apply(&mut config)?;
     let s = &mut config.settings;
     if let Some(v) = args.impersonation_enabled {
         s.impersonation_enabled = v;
@@ -255,6 +298,27 @@ async fn keys(command: KeysCommand) -> Result<()> {
                 bail!("no active secret key has id {id}");
             }
             print_json(&json!({"object": "secret_key", "id": id, "revoked": true}))
+        }
+        KeysCommand::RotateSigning {
+            db,
+            master,
+            publish_first,
+        } => {
+            let mut config = Config {
+                database_url: db.database_url.clone(),
+                ..Config::default()
+            };
+            master.apply(&mut config)?;
+            let lead = if publish_first {
+                understudy::keys::ROTATION_PUBLISH_LEAD
+            } else {
+                std::time::Duration::ZERO
+            };
+            let kid =
+                admin::rotate_signing_key(&db.database_url, &config.master_key()?, lead).await?;
+            print_json(
+                &json!({"object": "signing_key", "kid": kid, "signs_in_seconds": lead.as_secs()}),
+            )
         }
     }
 }

@@ -13,6 +13,7 @@ use crate::error::Error;
 use crate::http::metrics::Metrics;
 use crate::http::rate_limit::RateLimiter;
 use crate::http::{AppState, router};
+use crate::keys::Keyring;
 use crate::store::{SecretKeyRecord, SqliteStore, Store};
 
 /// The application: a store and a config, ready to become a router.
@@ -22,9 +23,20 @@ pub struct App {
 }
 
 impl App {
-    /// The application over an already-open store.
-    pub fn new(config: Config, store: Arc<dyn Store>, metrics: Arc<Metrics>) -> Self {
+    /// The application over an already-open store and its loaded signing keys.
+    pub fn new(
+        config: Config,
+        store: Arc<dyn Store>,
+        metrics: Arc<Metrics>,
+        keyring: Arc<Keyring>,
+    ) -> Self {
+        let secure_cookies = url::Url::parse(&config.frontend_url)
+            .map(|u| u.scheme() == "https")
+            .unwrap_or(false);
         let state = AppState {
+            keyring,
+            after_accept_url: config.after_accept_url().into(),
+            secure_cookies,
             store,
             clock: Arc::clone(&config.clock),
             settings: Arc::new(config.settings.clone()),
@@ -137,6 +149,10 @@ fn validate(config: &Config) -> Result<(), Error> {
     }
     url::Url::parse(&config.frontend_url)
         .map_err(|e| Error::Config(format!("frontend URL {:?}: {e}", config.frontend_url)))?;
+    if let Some(url) = &config.after_accept_url {
+        url::Url::parse(url)
+            .map_err(|e| Error::Config(format!("after-accept URL {url:?}: {e}")))?;
+    }
     for key in &config.secret_keys {
         if key.is_empty() || key.contains(char::is_whitespace) {
             return Err(Error::Config(
@@ -186,6 +202,16 @@ pub async fn open_store(config: &Config) -> Result<(Arc<SqliteStore>, Option<Str
     Ok((store, dev_key))
 }
 
+/// Reads the master key and loads the signing keys, creating the first one if needed.
+pub async fn load_keyring(config: &Config, store: Arc<dyn Store>) -> Result<Keyring, Error> {
+    let now = config.clock.now_ms();
+    let config = config.clone();
+    let master = tokio::task::spawn_blocking(move || config.master_key())
+        .await
+        .map_err(|e| Error::Io(std::io::Error::other(e.to_string())))??;
+    Ok(Keyring::load(store, master, now).await?)
+}
+
 /// Opens the store, binds `config.addr` and serves in the background.
 pub async fn spawn(config: Config) -> Result<RunningServer, Error> {
     validate(&config)?;
@@ -204,7 +230,14 @@ pub async fn spawn(config: Config) -> Result<RunningServer, Error> {
     }
     let temp_dir = config.temp_dir.clone();
     let store: Arc<dyn Store> = store;
-    let app = App::new(config, Arc::clone(&store), metrics);
+    let keyring = match load_keyring(&config, Arc::clone(&store)).await {
+        Ok(keyring) => keyring,
+        Err(e) => {
+            store.close().await;
+            return Err(e);
+        }
+    };
+    let app = App::new(config, Arc::clone(&store), metrics, Arc::new(keyring));
     let router = app.router();
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use understudy::Config;
 use understudy::domain::actor_token::ActorTokenFilter;
 use understudy::domain::pagination::PageRequest;
-use understudy::store::{SqliteStore, Store};
+use understudy::store::{AuditFilter, SqliteStore, Store};
 
 /// A config whose database outlives the server, so the test can reopen it.
 fn durable_config(dir: &tempfile::TempDir) -> Config {
@@ -35,7 +35,7 @@ async fn reopen_count(dir: &tempfile::TempDir) -> (u64, u64) {
         .unwrap()
         .1;
     let audit = store
-        .list_audit_events(PageRequest::default())
+        .list_audit_events(AuditFilter::default(), PageRequest::default())
         .await
         .unwrap()
         .1;

@@ -7,10 +7,13 @@ use futures::future::BoxFuture;
 use serde_json::{Value, json};
 use understudy::domain::actor_token::{ActorTokenFilter, ActorTokenRecord};
 use understudy::domain::pagination::PageRequest;
+use understudy::domain::session::{SessionFilter, SessionRecord};
 use understudy::http::metrics::Metrics;
+use understudy::keys::{Keyring, MasterKey, SigningKeyRecord};
 use understudy::store::{
-    AuditEvent, CreateTokenOutcome, Quota, RevokeOutcome, SecretKeyRecord, Store, StoreError,
-    StoreFuture,
+    AcceptOutcome, AcceptRequest, AuditEvent, AuditFilter, CreateTokenOutcome, Quota,
+    RevokeOutcome, SecretKeyRecord, SessionRevokeOutcome, Store, StoreError, StoreFuture,
+    TouchOutcome,
 };
 use understudy::{App, Config};
 
@@ -52,7 +55,7 @@ impl Store for BrokenStore {
     fn get_user(&self, _: String) -> StoreFuture<'_, Option<clerk_models::User>> {
         self.broken()
     }
-    fn delete_user(&self, _: String) -> StoreFuture<'_, bool> {
+    fn delete_user(&self, _: String, _: i64, _: AuditEvent) -> StoreFuture<'_, bool> {
         self.broken()
     }
     fn list_users(&self, _: PageRequest) -> StoreFuture<'_, (Vec<clerk_models::User>, u64)> {
@@ -85,7 +88,48 @@ impl Store for BrokenStore {
     ) -> StoreFuture<'_, (Vec<ActorTokenRecord>, u64)> {
         self.broken()
     }
-    fn list_audit_events(&self, _: PageRequest) -> StoreFuture<'_, (Vec<AuditEvent>, u64)> {
+    fn list_audit_events(
+        &self,
+        _: AuditFilter,
+        _: PageRequest,
+    ) -> StoreFuture<'_, (Vec<AuditEvent>, u64)> {
+        self.broken()
+    }
+    fn accept_ticket(&self, _: AcceptRequest, _: AuditEvent) -> StoreFuture<'_, AcceptOutcome> {
+        self.broken()
+    }
+    fn touch_session(&self, _: String, _: i64, _: AuditEvent) -> StoreFuture<'_, TouchOutcome> {
+        self.broken()
+    }
+    fn revoke_session(
+        &self,
+        _: String,
+        _: i64,
+        _: AuditEvent,
+    ) -> StoreFuture<'_, SessionRevokeOutcome> {
+        self.broken()
+    }
+    fn get_session(&self, _: String) -> StoreFuture<'_, Option<SessionRecord>> {
+        self.broken()
+    }
+    fn list_sessions(
+        &self,
+        _: SessionFilter,
+        _: i64,
+        _: PageRequest,
+    ) -> StoreFuture<'_, (Vec<SessionRecord>, u64)> {
+        self.broken()
+    }
+    fn session_for_client(&self, _: [u8; 32], _: i64) -> StoreFuture<'_, Option<SessionRecord>> {
+        self.broken()
+    }
+    fn list_signing_keys(&self) -> StoreFuture<'_, Vec<SigningKeyRecord>> {
+        self.broken()
+    }
+    fn insert_first_signing_key(&self, _: SigningKeyRecord) -> StoreFuture<'_, bool> {
+        self.broken()
+    }
+    fn rotate_signing_key(&self, _: SigningKeyRecord) -> StoreFuture<'_, ()> {
         self.broken()
     }
     fn close(&self) -> BoxFuture<'_, ()> {
@@ -104,10 +148,13 @@ async fn a_panic_is_500_internal_clerk_error_and_the_server_keeps_serving() {
 }
 
 async fn serve_and_expect_500(store: BrokenStore) {
+    let store: Arc<dyn Store> = Arc::new(store);
+    let keyring = Keyring::new(Arc::clone(&store), MasterKey::from_bytes([1; 32]));
     let app = App::new(
         Config::for_tests("sk_test_x"),
-        Arc::new(store),
+        store,
         Arc::new(Metrics::new(None)),
+        Arc::new(keyring),
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -123,6 +170,16 @@ async fn serve_and_expect_500(store: BrokenStore) {
             .unwrap(),
         client
             .get(format!("http://{addr}/healthz"))
+            .send()
+            .await
+            .unwrap(),
+        client
+            .get(format!("http://{addr}/v1/tickets/accept?ticket=abc"))
+            .send()
+            .await
+            .unwrap(),
+        client
+            .get(format!("http://{addr}/v1/jwks"))
             .send()
             .await
             .unwrap(),

@@ -5,6 +5,8 @@ pub mod ids;
 pub mod month;
 pub mod pagination;
 pub mod params;
+pub mod session;
+pub mod ticket;
 pub mod user;
 
 pub use params::{ParamError, ParamErrorKind};

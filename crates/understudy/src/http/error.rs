@@ -8,12 +8,14 @@
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use clerk_models::{ActorTokenStatus, ClerkError, ClerkErrors, codes};
+use clerk_models::{ActorTokenStatus, ClerkError, ClerkErrors, SessionStatus, codes};
 use serde_json::json;
 
 use crate::domain::actor_token::{CreateBodyError, cannot_revoke_message};
+use crate::domain::ticket::AcceptRefusal;
 use crate::domain::user::CreateUserError;
 use crate::domain::{ParamError, ParamErrorKind};
+use crate::keys::KeyringError;
 use crate::store::StoreError;
 
 /// Every way a request can fail, each with its contract status and code.
@@ -49,6 +51,12 @@ pub enum ApiError {
     },
     /// 400 `actor_token_cannot_be_revoked_code`.
     CannotRevoke(ActorTokenStatus),
+    /// 400 (404 for a missing subject): the ticket cannot be accepted.
+    TicketRefused(AcceptRefusal),
+    /// 400 `session_not_active`: the session has ended (its status).
+    SessionNotActive(SessionStatus),
+    /// 403 `origin_invalid`: a cross-site request to a cookie-authenticated route.
+    CrossSiteRequest,
     /// 401 `authorization_header_format_invalid`.
     AuthorizationHeaderInvalid,
     /// 401 `clerk_key_invalid`.
@@ -77,9 +85,13 @@ impl ApiError {
             Self::Params(_) | Self::ImpersonationLimitExceeded { .. } => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
-            Self::BodyInvalid(_) | Self::CannotRevoke(_) | Self::ApiVersionInvalid(_) => {
-                StatusCode::BAD_REQUEST
-            }
+            Self::TicketRefused(AcceptRefusal::SubjectNotFound) => StatusCode::NOT_FOUND,
+            Self::BodyInvalid(_)
+            | Self::CannotRevoke(_)
+            | Self::ApiVersionInvalid(_)
+            | Self::TicketRefused(_)
+            | Self::SessionNotActive(_) => StatusCode::BAD_REQUEST,
+            Self::CrossSiteRequest => StatusCode::FORBIDDEN,
             Self::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedContentType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
@@ -151,6 +163,22 @@ impl ApiError {
                 "cannot revoke",
                 &cannot_revoke_message(*status),
             ),
+            Self::TicketRefused(refusal) => {
+                let (code, message, long) = ticket_refusal(*refusal);
+                one(code, message, long)
+            }
+            Self::SessionNotActive(status) => one(
+                codes::SESSION_NOT_ACTIVE,
+                "Session not active",
+                &format!(
+                    "The session is {status}; only active sessions can be revoked or mint tokens."
+                ),
+            ),
+            Self::CrossSiteRequest => one(
+                "origin_invalid",
+                "Cross-site request refused",
+                "This request must come from the application's own origin.",
+            ),
             Self::AuthorizationHeaderInvalid => one(
                 codes::AUTHORIZATION_HEADER_FORMAT_INVALID,
                 "Invalid Authorization header format",
@@ -202,6 +230,31 @@ impl ApiError {
             s if s >= 500 => Self::Internal(format!("status {s}")),
             _ => Self::BodyInvalid("the request could not be processed.".into()),
         }
+    }
+}
+
+fn ticket_refusal(refusal: AcceptRefusal) -> (&'static str, &'static str, &'static str) {
+    match refusal {
+        AcceptRefusal::AlreadyUsed => (
+            codes::ACTOR_TOKEN_ALREADY_USED,
+            "Actor token already used",
+            "This actor token has already been used. Ask for a new one.",
+        ),
+        AcceptRefusal::Revoked => (
+            codes::ACTOR_TOKEN_REVOKED,
+            "Actor token revoked",
+            "This actor token has been revoked and can no longer be used.",
+        ),
+        AcceptRefusal::CannotBeUsed => (
+            codes::ACTOR_TOKEN_CANNOT_BE_USED,
+            "Actor token cannot be used",
+            "This actor token cannot be used: it is unknown or has expired.",
+        ),
+        AcceptRefusal::SubjectNotFound => (
+            codes::ACTOR_TOKEN_SUBJECT_NOT_FOUND,
+            "Actor token subject not found",
+            "The user this actor token impersonates no longer exists.",
+        ),
     }
 }
 
@@ -261,6 +314,12 @@ impl From<CreateUserError> for ApiError {
     }
 }
 
+impl From<KeyringError> for ApiError {
+    fn from(e: KeyringError) -> Self {
+        Self::Internal(e.to_string())
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         Self::Internal(e.to_string())
@@ -270,6 +329,36 @@ impl From<StoreError> for ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ticket_refusals_map_to_their_contract_codes_and_statuses() {
+        let cases = [
+            (
+                AcceptRefusal::AlreadyUsed,
+                400,
+                "actor_token_already_used_code",
+            ),
+            (AcceptRefusal::Revoked, 400, "actor_token_revoked_code"),
+            (
+                AcceptRefusal::CannotBeUsed,
+                400,
+                "actor_token_cannot_be_used_code",
+            ),
+            (
+                AcceptRefusal::SubjectNotFound,
+                404,
+                "actor_token_subject_not_found",
+            ),
+        ];
+        for (refusal, status, code) in cases {
+            let e = ApiError::TicketRefused(refusal);
+            assert_eq!(e.status().as_u16(), status);
+            assert_eq!(e.errors()[0].code, code);
+        }
+        let e = ApiError::SessionNotActive(SessionStatus::Abandoned);
+        assert_eq!(e.status().as_u16(), 400);
+        assert!(e.errors()[0].long_message.contains("abandoned"));
+    }
 
     #[test]
     fn every_error_has_a_code_message_and_long_message() {
@@ -285,6 +374,12 @@ mod tests {
             ApiError::ImpersonationDisabled,
             ApiError::ImpersonationLimitExceeded { limit: 2, used: 2 },
             ApiError::CannotRevoke(ActorTokenStatus::Accepted),
+            ApiError::TicketRefused(AcceptRefusal::AlreadyUsed),
+            ApiError::TicketRefused(AcceptRefusal::Revoked),
+            ApiError::TicketRefused(AcceptRefusal::CannotBeUsed),
+            ApiError::TicketRefused(AcceptRefusal::SubjectNotFound),
+            ApiError::SessionNotActive(SessionStatus::Revoked),
+            ApiError::CrossSiteRequest,
             ApiError::AuthorizationHeaderInvalid,
             ApiError::SecretKeyInvalid,
             ApiError::TooManyRequests {

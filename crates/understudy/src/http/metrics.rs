@@ -30,6 +30,7 @@ struct Histogram {
 pub struct Metrics {
     requests: Mutex<BTreeMap<(String, String, u16), u64>>,
     latency: Mutex<BTreeMap<String, Histogram>>,
+    events: Mutex<BTreeMap<&'static str, u64>>,
     batches: Option<Arc<BatchStats>>,
 }
 
@@ -59,6 +60,13 @@ impl Metrics {
             }
             h.count += 1;
             h.sum += secs;
+        }
+    }
+
+    /// Counts one flow event (`tickets_accepted`, `session_tokens_minted`, …).
+    pub fn count_event(&self, event: &'static str) {
+        if let Ok(mut events) = self.events.lock() {
+            *events.entry(event).or_default() += 1;
         }
     }
 
@@ -108,6 +116,13 @@ impl Metrics {
                     "understudy_http_request_duration_seconds_count{{route=\"{route}\"}} {}",
                     h.count
                 );
+            }
+        }
+        out.push_str("# HELP understudy_events_total Impersonation-flow events by kind.\n");
+        out.push_str("# TYPE understudy_events_total counter\n");
+        if let Ok(events) = self.events.lock() {
+            for (event, n) in events.iter() {
+                let _ = writeln!(out, "understudy_events_total{{event=\"{event}\"}} {n}");
             }
         }
         if let Some(b) = &self.batches {
@@ -166,7 +181,9 @@ mod tests {
         let m = Metrics::new(None);
         m.observe("/v1/actor_tokens", "POST", 200, Duration::from_millis(3));
         m.observe("/v1/actor_tokens", "POST", 200, Duration::from_millis(30));
+        m.count_event("tickets_accepted");
         let text = m.render();
+        assert!(text.contains("understudy_events_total{event=\"tickets_accepted\"} 1"));
         assert!(text.contains(
             "understudy_http_requests_total{route=\"/v1/actor_tokens\",method=\"POST\",status=\"200\"} 2"
         ));

@@ -5,14 +5,19 @@ pub mod actor_tokens;
 pub mod audit;
 pub mod auth;
 pub mod body;
+pub mod client_cookie;
 pub mod error;
 pub mod health;
+pub mod impersonation_page;
+pub mod jwks;
 pub mod metrics;
 pub mod middleware;
 pub mod openapi;
 pub mod query;
 pub mod rate_limit;
+pub mod sessions;
 pub mod state;
+pub mod tickets;
 pub mod users;
 
 use std::time::Duration;
@@ -52,6 +57,17 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
             get(users::get_one).delete(users::delete),
         )
         .route("/v1/audit_events", get(audit::list))
+        .route("/v1/tickets/accept", get(tickets::accept))
+        .route("/v1/jwks", get(jwks::jwks))
+        .route("/v1/sessions", get(sessions::list))
+        .route("/v1/sessions/{session_id}", get(sessions::get_one))
+        .route("/v1/sessions/{session_id}/revoke", post(sessions::revoke))
+        .route(
+            "/v1/sessions/{session_id}/tokens",
+            post(sessions::create_token),
+        )
+        .route("/impersonation", get(impersonation_page::page))
+        .route("/impersonation/end", post(impersonation_page::end))
         .route("/healthz", get(health::health))
         .route("/metrics", get(metrics::metrics))
         .route("/openapi.json", get(openapi::openapi))

@@ -20,6 +20,14 @@ use utoipa::{Modify, OpenApi};
         super::users::get_one,
         super::users::delete,
         super::audit::list,
+        super::tickets::accept,
+        super::impersonation_page::page,
+        super::impersonation_page::end,
+        super::jwks::jwks,
+        super::sessions::list,
+        super::sessions::get_one,
+        super::sessions::revoke,
+        super::sessions::create_token,
         super::health::health,
         super::metrics::metrics,
         openapi,
@@ -124,9 +132,94 @@ pub mod schemas {
         total_count: u64,
     }
 
+    /// A session. Times are Unix milliseconds.
+    #[derive(ToSchema)]
+    pub struct Session {
+        /// Always `session`.
+        object: String,
+        /// `sess_…`
+        id: String,
+        /// The browser (`client_…`).
+        client_id: String,
+        /// The signed-in (impersonated) user.
+        user_id: String,
+        /// `active`, `revoked`, `ended`, `expired`, `removed`, `abandoned`, `replaced` or `pending`.
+        status: String,
+        /// Last activity (a minted token).
+        last_active_at: i64,
+        /// Always null.
+        last_active_organization_id: Option<String>,
+        /// The actor token's actor payload.
+        actor: Option<Map<String, Value>>,
+        /// The hard end: creation + the token's `session_max_duration_in_seconds`.
+        expire_at: i64,
+        /// `min(last_active_at + 10 min, expire_at)`.
+        abandon_at: i64,
+        /// Unix milliseconds.
+        created_at: i64,
+        /// Unix milliseconds.
+        updated_at: i64,
+    }
+
+    /// A page of sessions (with `paginated=true`; otherwise a bare array of sessions).
+    #[derive(ToSchema)]
+    pub struct SessionPage {
+        /// This page.
+        data: Vec<Session>,
+        /// How many match.
+        total_count: u64,
+    }
+
+    /// A session token.
+    #[derive(ToSchema)]
+    pub struct SessionToken {
+        /// Always `token`.
+        object: String,
+        /// An RS256 JWT valid for 60 s: `iss`, `sub`, `sid`, `iat`, `nbf`, `exp`, `v`, `azp`, `act`.
+        jwt: String,
+    }
+
+    /// The JSON answer of an accept: the session's fields plus `last_active_token`.
+    #[derive(ToSchema)]
+    pub struct AcceptedSession {
+        /// `sess_…` (and every other field of a session).
+        id: String,
+        /// Always `session`.
+        object: String,
+        /// The first session token.
+        last_active_token: SessionToken,
+    }
+
+    /// A public signing key.
+    #[derive(ToSchema)]
+    pub struct Jwk {
+        /// `RSA`.
+        kty: String,
+        /// `sig`.
+        #[schema(rename = "use")]
+        key_use: String,
+        /// `RS256`.
+        alg: String,
+        /// The key id (RFC 7638 thumbprint).
+        kid: String,
+        /// Modulus, base64url.
+        n: String,
+        /// Exponent, base64url.
+        e: String,
+    }
+
+    /// The published signing keys.
+    #[derive(ToSchema)]
+    pub struct Jwks {
+        /// The signer first, then keys retired less than 120 s ago.
+        keys: Vec<Jwk>,
+    }
+
     /// An audit event.
     #[derive(ToSchema)]
     pub struct AuditEvent {
+        /// Always `audit_event`.
+        object: String,
         /// `aud_…`
         id: String,
         /// Unix milliseconds.

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use crate::clock::Clock;
 use crate::config::InstanceSettings;
+use crate::keys::Keyring;
 use crate::store::Store;
 
 use super::metrics::Metrics;
@@ -26,4 +27,10 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Largest accepted body.
     pub max_body_bytes: usize,
+    /// The signing keys.
+    pub keyring: Arc<Keyring>,
+    /// Where a browser goes after accepting a ticket.
+    pub after_accept_url: Arc<str>,
+    /// Whether the `__client` cookie is `Secure` (the frontend URL is https).
+    pub secure_cookies: bool,
 }

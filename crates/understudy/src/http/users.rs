@@ -8,7 +8,9 @@ use clerk_models::{DeletedObject, User};
 use super::auth::Authenticated;
 use super::body::JsonBody;
 use super::error::ApiError;
+use super::middleware::TraceId;
 use super::openapi::schemas;
+use super::sessions::end_audit;
 use super::state::AppState;
 use crate::domain::user::validate_create;
 
@@ -57,7 +59,8 @@ pub async fn get_one(
     }
 }
 
-/// Delete a user.
+/// Delete a user: its active sessions end (`removed`) and its pending tokens can no longer
+/// be accepted.
 #[utoipa::path(
     delete, path = "/v1/users/{user_id}", tag = "Users", operation_id = "DeleteUser",
     params(("user_id" = String, Path, description = "The user's id, `user_…`.")),
@@ -70,11 +73,14 @@ pub async fn get_one(
 )]
 pub async fn delete(
     State(state): State<AppState>,
-    _auth: Authenticated,
+    auth: Authenticated,
+    TraceId(trace_id): TraceId,
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Json<DeletedObject>, ApiError> {
     let id = user_id(id)?;
-    if state.store.delete_user(id.clone()).await? {
+    let now = state.clock.now_ms();
+    let audit = end_audit(Some(auth.key_id), trace_id, now);
+    if state.store.delete_user(id.clone(), now, audit).await? {
         Ok(Json(DeletedObject::new("user", id)))
     } else {
         Err(not_found(&id))

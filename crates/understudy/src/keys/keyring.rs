@@ -41,6 +41,15 @@ impl std::fmt::Debug for Keyring {
 }
 
 impl Keyring {
+    /// A keyring over `store` that loads nothing yet (see [`Keyring::load`]).
+    pub fn new(store: Arc<dyn Store>, master: MasterKey) -> Self {
+        Self {
+            store,
+            master,
+            opened: Mutex::new(HashMap::new()),
+        }
+    }
+
     /// Loads the keys; when none is active, generates one, seals it and stores it ("insert
     /// if none", so two servers starting at once agree). Fails when the active key cannot
     /// be opened with `master`: a server that cannot sign must not start.
@@ -49,11 +58,7 @@ impl Keyring {
         master: MasterKey,
         now_ms: i64,
     ) -> Result<Self, KeyringError> {
-        let keyring = Self {
-            store,
-            master,
-            opened: Mutex::new(HashMap::new()),
-        };
+        let keyring = Self::new(store, master);
         let records = keyring.store.list_signing_keys().await?;
         if select_keys(&records, now_ms, RETIRED_KEY_PUBLICATION)
             .active

@@ -23,6 +23,7 @@
 
 mod error;
 mod jwks;
+mod keyring;
 mod master;
 mod rotation;
 mod sealed;
@@ -30,6 +31,7 @@ mod signing;
 
 pub use error::KeyError;
 pub use jwks::{Jwk, Jwks};
+pub use keyring::{Keyring, KeyringError};
 pub use master::{MASTER_KEY_ENV, MASTER_KEY_LEN, MasterKey};
 pub use rotation::{
     KeySelection, RETIRED_KEY_PUBLICATION, ROTATION_PUBLISH_LEAD, SESSION_TOKEN_LIFETIME,

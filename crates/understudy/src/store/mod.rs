@@ -2,6 +2,7 @@
 //! (several servers, later) can both implement it. Every operation that must be atomic is one
 //! method the backend makes atomic; the domain never reads-then-writes.
 
+pub mod flow;
 pub mod sqlite;
 pub mod suite;
 
@@ -10,7 +11,13 @@ use futures::future::BoxFuture;
 
 use crate::domain::actor_token::{ActorTokenFilter, ActorTokenRecord};
 use crate::domain::pagination::PageRequest;
+use crate::domain::session::{SessionFilter, SessionRecord};
+use crate::keys::SigningKeyRecord;
 
+pub use flow::{
+    AcceptOutcome, AcceptRequest, Accepted, AuditFilter, NewClient, SessionRevokeOutcome,
+    TouchOutcome,
+};
 pub use sqlite::SqliteStore;
 
 /// What a store operation returns.
@@ -54,7 +61,7 @@ pub struct AuditEvent {
     pub id: String,
     /// Unix ms.
     pub occurred_at: i64,
-    /// `actor_token.created`, `actor_token.revoked`, …
+    /// `actor_token.created`, `actor_token.revoked`, `actor_token.accepted`, `session.ended`.
     pub action: String,
     /// The secret key's id (never the key) that authorised the request.
     pub secret_key_id: Option<String>,
@@ -64,7 +71,7 @@ pub struct AuditEvent {
     pub user_id: Option<String>,
     /// The actor token concerned.
     pub actor_token_id: Option<String>,
-    /// The session concerned (next issue).
+    /// The session concerned.
     pub session_id: Option<String>,
     /// The request's trace id.
     pub trace_id: Option<String>,
@@ -126,8 +133,10 @@ pub trait Store: Send + Sync + 'static {
     fn insert_users(&self, users: Vec<User>) -> StoreFuture<'_, ()>;
     /// The user with this id.
     fn get_user(&self, id: String) -> StoreFuture<'_, Option<User>>;
-    /// Deletes a user. Whether it existed.
-    fn delete_user(&self, id: String) -> StoreFuture<'_, bool>;
+    /// Atomically deletes a user and ends its active sessions (status `removed`, one
+    /// `session.ended` row each from `end_audit`). Its pending tokens stay pending but can no
+    /// longer be accepted (the user is gone). Whether it existed.
+    fn delete_user(&self, id: String, now_ms: i64, end_audit: AuditEvent) -> StoreFuture<'_, bool>;
     /// A page of users, newest first, and how many exist.
     fn list_users(&self, page: PageRequest) -> StoreFuture<'_, (Vec<User>, u64)>;
 
@@ -157,8 +166,61 @@ pub trait Store: Send + Sync + 'static {
         page: PageRequest,
     ) -> StoreFuture<'_, (Vec<ActorTokenRecord>, u64)>;
 
-    /// A page of audit events, newest first, and how many exist.
-    fn list_audit_events(&self, page: PageRequest) -> StoreFuture<'_, (Vec<AuditEvent>, u64)>;
+    /// A page of audit events matching `filter`, newest first, and how many match.
+    fn list_audit_events(
+        &self,
+        filter: AuditFilter,
+        page: PageRequest,
+    ) -> StoreFuture<'_, (Vec<AuditEvent>, u64)>;
+
+    /// Atomically: finds the token by ticket hash; compare-and-set pending and unexpired ->
+    /// accepted; checks its user exists; finds or creates the browser's client; ends the
+    /// client's other active sessions (`replaced`); creates the session; writes the audit
+    /// rows (`audit` is the `actor_token.accepted` row, completed from the token).
+    fn accept_ticket(
+        &self,
+        request: AcceptRequest,
+        audit: AuditEvent,
+    ) -> StoreFuture<'_, AcceptOutcome>;
+    /// Atomically: records activity on an active session (`last_active_at`, `abandon_at`;
+    /// never `expire_at`), or, when time ended it, persists `expired`/`abandoned` with a
+    /// `session.ended` row from `end_audit`.
+    fn touch_session(
+        &self,
+        id: String,
+        now_ms: i64,
+        end_audit: AuditEvent,
+    ) -> StoreFuture<'_, TouchOutcome>;
+    /// Atomically: revokes the session if active at `now_ms`, with its `session.ended` row.
+    fn revoke_session(
+        &self,
+        id: String,
+        now_ms: i64,
+        audit: AuditEvent,
+    ) -> StoreFuture<'_, SessionRevokeOutcome>;
+    /// The session with this id, as stored (ask it for its status at a time).
+    fn get_session(&self, id: String) -> StoreFuture<'_, Option<SessionRecord>>;
+    /// A page of sessions matching `filter` (status computed at `now_ms`), newest first.
+    fn list_sessions(
+        &self,
+        filter: SessionFilter,
+        now_ms: i64,
+        page: PageRequest,
+    ) -> StoreFuture<'_, (Vec<SessionRecord>, u64)>;
+    /// The newest session of the client whose cookie has this hash, as it stands at `now_ms`.
+    fn session_for_client(
+        &self,
+        cookie_hash: [u8; 32],
+        now_ms: i64,
+    ) -> StoreFuture<'_, Option<SessionRecord>>;
+
+    /// Every signing key, oldest first.
+    fn list_signing_keys(&self) -> StoreFuture<'_, Vec<SigningKeyRecord>>;
+    /// Inserts `key` only when no key is active (atomically). Whether it did.
+    fn insert_first_signing_key(&self, key: SigningKeyRecord) -> StoreFuture<'_, bool>;
+    /// Atomically: every key not retired by `key.created_at` retires then, and `key` is
+    /// inserted to sign from then on (now, or later for a rotation that publishes first).
+    fn rotate_signing_key(&self, key: SigningKeyRecord) -> StoreFuture<'_, ()>;
 
     /// Finishes every queued write, then stops accepting new ones.
     fn close(&self) -> BoxFuture<'_, ()>;

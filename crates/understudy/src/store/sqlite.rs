@@ -17,19 +17,24 @@ use futures::future::BoxFuture;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use tokio::sync::oneshot;
 
+mod flow;
+
 use super::{
-    AuditEvent, CreateTokenOutcome, Quota, RevokeOutcome, SecretKeyRecord, Store, StoreError,
-    StoreFuture,
+    AcceptOutcome, AcceptRequest, AuditEvent, AuditFilter, CreateTokenOutcome, Quota,
+    RevokeOutcome, SecretKeyRecord, SessionRevokeOutcome, Store, StoreError, StoreFuture,
+    TouchOutcome,
 };
 use crate::domain::actor_token::{ActorTokenFilter, ActorTokenRecord, can_revoke};
 use crate::domain::pagination::PageRequest;
+use crate::domain::session::{SessionFilter, SessionRecord};
+use crate::keys::SigningKeyRecord;
 
 /// Most writes committed in one transaction.
 pub const MAX_BATCH: usize = 512;
 /// Idle read connections kept open.
 const MAX_IDLE_READERS: usize = 8;
 /// The schema migrations, applied in order; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: &[&str] = &[include_str!("schema.sql")];
+const MIGRATIONS: &[&str] = &[include_str!("schema.sql"), include_str!("schema_v2.sql")];
 
 type Completion = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
 type Job = Box<dyn WriteJob>;
@@ -626,11 +631,14 @@ impl Store for SqliteStore {
         })
     }
 
-    fn delete_user(&self, id: String) -> StoreFuture<'_, bool> {
+    fn delete_user(&self, id: String, now_ms: i64, end_audit: AuditEvent) -> StoreFuture<'_, bool> {
         self.write(move |conn| {
             let n = conn
-                .execute("DELETE FROM users WHERE id = ?1", [id])
+                .execute("DELETE FROM users WHERE id = ?1", [&id])
                 .map_err(backend)?;
+            if n == 1 {
+                flow::remove_user_sessions(conn, &id, now_ms, &end_audit)?;
+            }
             Ok(n == 1)
         })
     }
@@ -785,22 +793,71 @@ impl Store for SqliteStore {
         })
     }
 
-    fn list_audit_events(&self, page: PageRequest) -> StoreFuture<'_, (Vec<AuditEvent>, u64)> {
-        self.read(move |conn| {
-            let total = count(conn, "SELECT COUNT(*) FROM audit_events", &[])?;
-            let mut stmt = conn
-                .prepare_cached(
-                    "SELECT id, occurred_at, action, secret_key_id, actor_sub, user_id,
-                         actor_token_id, session_id, trace_id, reason
-                     FROM audit_events ORDER BY seq DESC LIMIT ?1 OFFSET ?2",
-                )
-                .map_err(backend)?;
-            let rows = stmt
-                .query_map(params![page.limit, page.offset as i64], audit_from_row)
-                .and_then(Iterator::collect)
-                .map_err(backend)?;
-            Ok((rows, total))
-        })
+    fn list_audit_events(
+        &self,
+        filter: AuditFilter,
+        page: PageRequest,
+    ) -> StoreFuture<'_, (Vec<AuditEvent>, u64)> {
+        self.read(move |conn| flow::list_audit_events(conn, &filter, page))
+    }
+
+    fn accept_ticket(
+        &self,
+        request: AcceptRequest,
+        audit: AuditEvent,
+    ) -> StoreFuture<'_, AcceptOutcome> {
+        self.write(move |conn| flow::accept_ticket(conn, request, audit))
+    }
+
+    fn touch_session(
+        &self,
+        id: String,
+        now_ms: i64,
+        end_audit: AuditEvent,
+    ) -> StoreFuture<'_, TouchOutcome> {
+        self.write(move |conn| flow::touch_session(conn, &id, now_ms, &end_audit))
+    }
+
+    fn revoke_session(
+        &self,
+        id: String,
+        now_ms: i64,
+        audit: AuditEvent,
+    ) -> StoreFuture<'_, SessionRevokeOutcome> {
+        self.write(move |conn| flow::revoke_session(conn, &id, now_ms, &audit))
+    }
+
+    fn get_session(&self, id: String) -> StoreFuture<'_, Option<SessionRecord>> {
+        self.read(move |conn| flow::get_session(conn, &id))
+    }
+
+    fn list_sessions(
+        &self,
+        filter: SessionFilter,
+        now_ms: i64,
+        page: PageRequest,
+    ) -> StoreFuture<'_, (Vec<SessionRecord>, u64)> {
+        self.read(move |conn| flow::list_sessions(conn, &filter, now_ms, page))
+    }
+
+    fn session_for_client(
+        &self,
+        cookie_hash: [u8; 32],
+        now_ms: i64,
+    ) -> StoreFuture<'_, Option<SessionRecord>> {
+        self.read(move |conn| flow::session_for_client(conn, &cookie_hash, now_ms))
+    }
+
+    fn list_signing_keys(&self) -> StoreFuture<'_, Vec<SigningKeyRecord>> {
+        self.read(flow::list_signing_keys)
+    }
+
+    fn insert_first_signing_key(&self, key: SigningKeyRecord) -> StoreFuture<'_, bool> {
+        self.write(move |conn| flow::insert_first_signing_key(conn, &key))
+    }
+
+    fn rotate_signing_key(&self, key: SigningKeyRecord) -> StoreFuture<'_, ()> {
+        self.write(move |conn| flow::rotate_signing_key(conn, &key))
     }
 
     fn close(&self) -> BoxFuture<'_, ()> {

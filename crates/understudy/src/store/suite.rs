@@ -3,7 +3,9 @@
 
 use clerk_models::{Actor, ActorTokenStatus, User};
 
-use super::{AuditEvent, CreateTokenOutcome, Quota, RevokeOutcome, SecretKeyRecord, Store};
+use super::{
+    AuditEvent, AuditFilter, CreateTokenOutcome, Quota, RevokeOutcome, SecretKeyRecord, Store,
+};
 use crate::domain::actor_token::{ActorTokenFilter, ActorTokenRecord, CreateActorToken};
 use crate::domain::ids;
 use crate::domain::pagination::PageRequest;
@@ -104,8 +106,18 @@ async fn users(store: &dyn Store) {
     assert!(store.insert_users(vec![u.clone()]).await.is_err());
     let (page, total) = store.list_users(PageRequest::default()).await.unwrap();
     assert_eq!((page.len(), total), (1, 1));
-    assert!(store.delete_user(u.id.clone()).await.unwrap());
-    assert!(!store.delete_user(u.id.clone()).await.unwrap());
+    assert!(
+        store
+            .delete_user(u.id.clone(), 2, audit("session.ended"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .delete_user(u.id.clone(), 2, audit("session.ended"))
+            .await
+            .unwrap()
+    );
     assert_eq!(store.get_user(u.id.clone()).await.unwrap(), None);
 }
 
@@ -113,7 +125,7 @@ async fn actor_tokens(store: &dyn Store) {
     let user = User::new(ids::user_id(), 1, 1);
     store.insert_users(vec![user.clone()]).await.unwrap();
     let before = store
-        .list_audit_events(PageRequest::default())
+        .list_audit_events(AuditFilter::default(), PageRequest::default())
         .await
         .unwrap()
         .1;
@@ -167,7 +179,7 @@ async fn actor_tokens(store: &dyn Store) {
 
     // Exactly one audit row per create and per successful revoke.
     let after = store
-        .list_audit_events(PageRequest::default())
+        .list_audit_events(AuditFilter::default(), PageRequest::default())
         .await
         .unwrap();
     assert_eq!(after.1, before + 2);
