@@ -3,6 +3,7 @@
 //! method the backend makes atomic; the domain never reads-then-writes.
 
 pub mod flow;
+pub mod flow_suite;
 pub mod sqlite;
 pub mod suite;
 

@@ -16,6 +16,7 @@ pub async fn run_all(store: &dyn Store) {
     users(store).await;
     actor_tokens(store).await;
     quota(store).await;
+    super::flow_suite::run_all(store).await;
 }
 
 fn key(secret: &str) -> SecretKeyRecord {
