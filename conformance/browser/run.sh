@@ -81,7 +81,8 @@ export UNDERSTUDY_BROWSER_ARTIFACTS=${UNDERSTUDY_BROWSER_ARTIFACTS:-$HERE/artifa
 mkdir -p "$UNDERSTUDY_BROWSER_ARTIFACTS"
 
 status=0
-(cd "$HERE" && node --test --test-concurrency=1 \
+# Bounded: a hung browser must fail the step, not stall CI.
+(cd "$HERE" && timeout "${BROWSER_TEST_TIMEOUT:-300}" node --test --test-concurrency=1 \
   --test-reporter=spec --test-reporter-destination=stdout \
   --test-reporter=tap --test-reporter-destination="$WORK/browser.tap" \
   test/) || status=$?

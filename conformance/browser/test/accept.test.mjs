@@ -229,6 +229,31 @@ describe('actor token url in a browser', { skip: skipReason ?? false }, () => {
     }
   });
 
+  test('a revoked token and an unknown ticket show their errors, in the contract shape, and sign no one in', async () => {
+    const { token } = await createImpersonation('revoked before use');
+    const revoked = await api('POST', `/actor_tokens/${token.id}/revoke`);
+    assert.equal(revoked.status, 200, `revoke -> ${revoked.status} ${revoked.text}`);
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      page.setDefaultTimeout(PAGE_TIMEOUT_MS);
+      const cases = [
+        [token.url, 400, 'actor_token_revoked_code'],
+        [`${base}/v1/tickets/accept?ticket=not-a-ticket`, 400, 'actor_token_cannot_be_used_code'],
+        [`${base}/v1/tickets/accept`, 400, 'actor_token_cannot_be_used_code'],
+      ];
+      for (const [url, status, code] of cases) {
+        const res = await page.goto(url);
+        assert.equal(res?.status(), status, `${url} answered ${res?.status()}`);
+        assertClerkError(await res.json(), code, url);
+      }
+      await page.goto(`${base}/impersonation`);
+      await page.locator('#no-session').waitFor({ state: 'visible' });
+    } finally {
+      await context.close();
+    }
+  });
+
   test('a second ticket in the same browser replaces its earlier session', async () => {
     const first = await createImpersonation('first ticket');
     const second = await createImpersonation('second ticket');
