@@ -311,3 +311,72 @@ async fn fifty_concurrent_accepts_of_one_ticket_make_exactly_one_session() {
         1
     );
 }
+
+#[tokio::test]
+async fn the_flow_is_documented_in_openapi_and_counted_in_metrics() {
+    let (h, _clock, browser) = start().await;
+    let (_, token, _, _, _) = signed_in(&h, &browser).await;
+    let r = accept(&h, &browser, &token, None, false).await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let metrics = h
+        .client
+        .get(h.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for line in [
+        "understudy_events_total{event=\"tickets_accepted\"} 1",
+        "understudy_events_total{event=\"tickets_refused\"} 1",
+        "understudy_events_total{event=\"session_tokens_minted\"} 1",
+    ] {
+        assert!(metrics.contains(line), "{line} in\n{metrics}");
+    }
+    let doc: Value = h
+        .client
+        .get(h.url("/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for path in [
+        "/v1/tickets/accept",
+        "/v1/jwks",
+        "/v1/sessions",
+        "/v1/sessions/{session_id}",
+        "/v1/sessions/{session_id}/revoke",
+        "/v1/sessions/{session_id}/tokens",
+        "/impersonation",
+        "/impersonation/end",
+    ] {
+        assert!(doc["paths"][path].is_object(), "{path} is documented");
+    }
+    let jwk = &doc["components"]["schemas"]["Jwk"]["properties"];
+    assert!(jwk["use"].is_object(), "{jwk}");
+    let audit = &doc["paths"]["/v1/audit_events"]["get"]["parameters"];
+    let names: Vec<&str> = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"user_id") && names.contains(&"actor_sub"),
+        "{names:?}"
+    );
+}
+
+#[tokio::test]
+async fn accept_answers_are_never_cached() {
+    let (h, _clock, browser) = start().await;
+    let user = h.create_user().await;
+    for json in [false, true] {
+        let token = h.create_token(&user).await;
+        let r = accept(&h, &browser, &token, None, json).await;
+        assert_eq!(r.headers()["cache-control"], "no-store");
+    }
+}

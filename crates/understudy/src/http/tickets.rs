@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::{RawQuery, State};
-use axum::http::header::{ACCEPT, LOCATION, SET_COOKIE};
+use axum::http::header::{ACCEPT, CACHE_CONTROL, LOCATION, SET_COOKIE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use clerk_models::{Session, SessionToken};
@@ -112,5 +112,9 @@ pub async fn accept(
         r
     };
     response.headers_mut().insert(SET_COOKIE, cookie);
+    // The answer carries a session token (JSON) or sets the browser's identity: never cached.
+    response
+        .headers_mut()
+        .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)
 }
