@@ -12,6 +12,7 @@ clock PyJWT reads (`jwt.api_jwt.datetime`) 61 s past the token's lifetime; `veri
 runs unchanged.
 """
 
+import asyncio
 import base64
 import json
 import secrets
@@ -21,11 +22,16 @@ import httpx
 import jwt.api_jwt
 import pytest
 from clerk_backend_api.security import (
+    AuthenticateRequestOptions,
     TokenVerificationError,
     TokenVerificationErrorReason,
     VerifyTokenOptions,
+    authenticate_request,
     verify_token,
+    verify_token_async,
 )
+from clerk_backend_api.security import verifytoken as verifytoken_module
+from clerk_backend_api.security.cache import Cache
 from cryptography.hazmat.primitives import serialization
 from jwt.algorithms import RSAAlgorithm
 
@@ -117,11 +123,12 @@ def test_accepts_a_token_from_a_real_accept_via_understudys_jwks_and_exposes_act
     assert claims["act"]["reason"] == subject["actor"]["reason"]
 
 
-def test_accepts_it_networklessly_with_the_pem_of_the_jwks_key(server, subject):
+def jwks_pem(server: Instance, jwt: str) -> str:
+    """The PEM of the key Understudy's JWKS publishes under the token's kid."""
     with http(server) as c:
         jwks = c.get("/jwks")
     assert jwks.status_code == 200, f"GET /v1/jwks -> {jwks.status_code} {jwks.text}"
-    header = b64url_json(subject["jwt"].split(".")[0])
+    header = b64url_json(jwt.split(".")[0])
     assert header["alg"] == "RS256"
     jwk = next((k for k in jwks.json()["keys"] if k["kid"] == header["kid"]), None)
     assert jwk is not None, f"kid {header['kid']} not published in {jwks.text}"
@@ -131,10 +138,47 @@ def test_accepts_it_networklessly_with_the_pem_of_the_jwks_key(server, subject):
         .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
         .decode()
     )
+    return pem
 
-    claims = verify_token(subject["jwt"], VerifyTokenOptions(jwt_key=pem))
+
+def test_accepts_it_networklessly_with_the_pem_of_the_jwks_key(server, subject):
+    claims = verify_token(subject["jwt"], VerifyTokenOptions(jwt_key=jwks_pem(server, subject["jwt"])))
     assert claims["sub"] == subject["user_id"]
     assert claims["act"] == subject["actor"]
+
+
+def test_the_async_variant_fetches_the_jwks_and_accepts_it_too(server, subject, monkeypatch):
+    # An empty key cache, so the async JWKS fetch runs rather than the sync test's cached key.
+    fresh = Cache()
+    monkeypatch.setattr(verifytoken_module, "__jwkcache", fresh)
+    claims = asyncio.run(verify_token_async(subject["jwt"], remote(server)))
+    assert len(fresh.cache) == 1, "verify_token_async did not fetch the key from Understudy"
+    assert claims["sub"] == subject["user_id"]
+    assert claims["act"] == subject["actor"]
+
+
+def test_authenticate_request_signs_an_app_request_in_and_carries_act(server, subject):
+    # authenticate_request builds its own VerifyTokenOptions without api_url, so with a secret
+    # key it would ask api.clerk.com; it can reach Understudy's key only as jwt_key (PEM).
+    options = AuthenticateRequestOptions(jwt_key=jwks_pem(server, subject["jwt"]))
+    request = httpx.Request("GET", "http://app.conformance.example/api/me", headers={"Authorization": f"Bearer {subject['jwt']}"})
+    state = authenticate_request(request, options)
+    assert state.is_signed_in, state.message
+    assert state.payload["sub"] == subject["user_id"]
+    assert state.payload["act"] == subject["actor"]
+    auth = state.to_auth()
+    assert auth.sid == subject["session"]["id"]
+    assert auth.sub == subject["user_id"]
+
+    header, payload, signature = subject["jwt"].split(".")
+    claims = b64url_json(payload)
+    claims["act"] = {"sub": "user_someone_else"}
+    forged = httpx.Request(
+        "GET", "http://app.conformance.example/api/me", headers={"Authorization": f"Bearer {header}.{b64url(claims)}.{signature}"}
+    )
+    refused = authenticate_request(forged, options)
+    assert not refused.is_signed_in
+    assert refused.reason == TokenVerificationErrorReason.TOKEN_INVALID_SIGNATURE
 
 
 def test_session_tokens_endpoint_sets_azp_from_origin_and_authorized_parties_hold(server, subject):

@@ -12,7 +12,7 @@ import { realFetch } from '../wire.mjs';
 import assert from 'node:assert/strict';
 import { createPublicKey, randomBytes } from 'node:crypto';
 import { before, describe, test } from 'node:test';
-import { verifyToken } from '@clerk/backend';
+import { createClerkClient, verifyToken } from '@clerk/backend';
 import { TokenVerificationError, TokenVerificationErrorReason } from '@clerk/backend/errors';
 
 const base = instances.default;
@@ -172,6 +172,29 @@ describe('verifyToken (@clerk/backend) with Understudy session tokens', { skip: 
       verifyToken(minted.json.jwt, { secretKey, apiUrl: base, authorizedParties: ['http://other.example'] }),
       TokenVerificationErrorReason.TokenInvalidAuthorizedParties,
     );
+  });
+
+  test('authenticateRequest, as an app backend calls it, signs the request in and exposes auth.actor', async () => {
+    // The publishable key encodes the frontend API host (Clerk's `pk_test_` + base64("host$")).
+    const publishableKey = `pk_test_${Buffer.from(`${new URL(base).host}$`).toString('base64')}`;
+    const app = createClerkClient({ secretKey, apiUrl: base, publishableKey, telemetry: { disabled: true } });
+    const request = (jwt) =>
+      new Request('http://app.conformance.example/api/me', { headers: { Authorization: `Bearer ${jwt}` } });
+
+    const state = await app.authenticateRequest(request(subject.jwt));
+    assert.equal(state.status, 'signed-in', `${state.reason}: ${state.message}`);
+    const auth = state.toAuth();
+    assert.equal(auth.userId, subject.userId);
+    assert.equal(auth.sessionId, subject.session.id);
+    assert.deepEqual(auth.actor, subject.actor);
+
+    const [header, payload, signature] = subject.jwt.split('.');
+    const claims = decodePart(payload);
+    claims.act = { sub: 'user_someone_else' };
+    const forged = `${header}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${signature}`;
+    const refused = await app.authenticateRequest(request(forged));
+    assert.equal(refused.status, 'signed-out');
+    assert.equal(refused.toAuth().userId, null);
   });
 
   test('rejects a tampered token: payload changed, signature kept', async () => {
