@@ -22,6 +22,10 @@ async fn page(h: &common::Harness, browser: &Client, cookie: Option<&str>, path:
             .unwrap()
             .starts_with("text/html")
     );
+    let csp = r.headers()["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"));
+    assert_eq!(r.headers()["x-frame-options"], "DENY");
+    assert_eq!(r.headers()["cache-control"], "no-store");
     r.text().await.unwrap()
 }
 

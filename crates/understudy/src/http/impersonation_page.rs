@@ -17,6 +17,10 @@ use super::state::AppState;
 use crate::domain::ids;
 use crate::domain::session::SessionRecord;
 
+/// The page's Content-Security-Policy.
+const PAGE_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; \
+     frame-ancestors 'none'; base-uri 'none'";
+
 /// Escapes text for HTML element content and quoted attribute values.
 pub fn escape_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -69,9 +73,15 @@ pub async fn page(
         None => no_session(ended),
     };
     let mut response = Html(document(&body)).into_response();
-    response
-        .headers_mut()
-        .insert("cache-control", HeaderValue::from_static("no-store"));
+    let headers = response.headers_mut();
+    headers.insert("cache-control", HeaderValue::from_static("no-store"));
+    // No script, no framing (the button cannot be clickjacked), forms post only here.
+    headers.insert(
+        "content-security-policy",
+        HeaderValue::from_static(PAGE_CSP),
+    );
+    headers.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    headers.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
     Ok(response)
 }
 

@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::{RawQuery, State};
-use axum::http::header::{ACCEPT, CACHE_CONTROL, LOCATION, SET_COOKIE};
+use axum::http::header::{ACCEPT, CACHE_CONTROL, LOCATION, REFERRER_POLICY, SET_COOKIE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use clerk_models::{Session, SessionToken};
@@ -113,8 +113,9 @@ pub async fn accept(
     };
     response.headers_mut().insert(SET_COOKIE, cookie);
     // The answer carries a session token (JSON) or sets the browser's identity: never cached.
-    response
-        .headers_mut()
-        .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    let headers = response.headers_mut();
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    // The ticket is in this URL: never pass it on as a referrer.
+    headers.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     Ok(response)
 }
