@@ -26,6 +26,8 @@ async fn page(h: &common::Harness, browser: &Client, cookie: Option<&str>, path:
     assert!(csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"));
     assert_eq!(r.headers()["x-frame-options"], "DENY");
     assert_eq!(r.headers()["cache-control"], "no-store");
+    // `no-referrer` would make browsers send `Origin: null` with the end button's POST.
+    assert_eq!(r.headers()["referrer-policy"], "same-origin");
     r.text().await.unwrap()
 }
 

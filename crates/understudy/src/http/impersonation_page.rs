@@ -81,7 +81,9 @@ pub async fn page(
         HeaderValue::from_static(PAGE_CSP),
     );
     headers.insert("x-frame-options", HeaderValue::from_static("DENY"));
-    headers.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
+    // Not `no-referrer`: with it, browsers send `Origin: null` on the form's POST, which the
+    // same-origin check must refuse.
+    headers.insert("referrer-policy", HeaderValue::from_static("same-origin"));
     Ok(response)
 }
 
