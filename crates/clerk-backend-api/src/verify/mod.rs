@@ -158,18 +158,25 @@ fn shared_verifier(options: &VerifyTokenOptions) -> Result<TokenVerifier, Verify
     /// never used for another's tokens.
     type SharedCaches = Mutex<HashMap<(String, Option<String>), Arc<JwksCache>>>;
     static CACHES: OnceLock<SharedCaches> = OnceLock::new();
-    let mut verifier = TokenVerifier::new(options.clone())?;
-    if let (Keys::Jwks(cache), KeySource::Jwks { url, secret_key }) =
-        (&mut verifier.keys, &options.key_source)
-    {
-        let mut caches = CACHES
-            .get_or_init(Default::default)
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        *cache = caches
-            .entry((url.clone(), secret_key.clone()))
-            .or_insert_with(|| cache.clone())
-            .clone();
+    let KeySource::Jwks { url, secret_key } = &options.key_source else {
+        return TokenVerifier::new(options.clone());
+    };
+    let mut caches = CACHES
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let scope = (url.clone(), secret_key.clone());
+    if let Some(cache) = caches.get(&scope) {
+        // Reuse the cache and its HTTP client: building a client loads the TLS roots.
+        return Ok(TokenVerifier {
+            options: Arc::new(options.clone()),
+            keys: Keys::Jwks(Arc::clone(cache)),
+            clock: Arc::new(SystemTime::now),
+        });
+    }
+    let verifier = TokenVerifier::new(options.clone())?;
+    if let Keys::Jwks(cache) = &verifier.keys {
+        caches.insert(scope, Arc::clone(cache));
     }
     Ok(verifier)
 }
