@@ -341,6 +341,13 @@ mod file_tests {
         assert!(!config.settings.impersonation_enabled);
         assert_eq!(config.settings.monthly_impersonation_limit, Some(3));
         assert_eq!(config.settings.max_expires_in_seconds, 2_592_000);
+        let file = FileConfig::parse(
+            "after_accept_url = \"http://app.example/x\"\nmaster_key_file = \"/keys/m\"\n",
+        )
+        .unwrap();
+        file.apply(&mut config);
+        assert_eq!(config.after_accept_url(), "http://app.example/x");
+        assert_eq!(config.master_key_path().unwrap(), PathBuf::from("/keys/m"));
         assert!(FileConfig::parse("unknown = 1").is_err());
         assert!(FileConfig::parse("[settings]\nmax_expires_in_seconds = \"x\"").is_err());
     }

@@ -247,6 +247,11 @@ async fn serve(args: ServeArgs) -> Result<()> {
         config.secret_keys.push(key);
     }
 
+    if config.master_key.is_none() {
+        // Never the key: only where it lives, so an operator knows what to back up.
+        let path = config.master_key_path()?;
+        tracing::info!(path = %path.display(), "signing keys are sealed with the master key file (set UNDERSTUDY_MASTER_KEY to use a key from the environment)");
+    }
     let server = understudy::spawn(config).await?;
     if let Some(key) = server.dev_secret_key() {
         println!("development secret key (shown once, stored hashed): {key}");
