@@ -207,3 +207,22 @@ async fn a_rotation_that_publishes_first_keeps_the_old_signer_until_its_time() {
     assert_eq!(kid_of(mint(&h, sid).await.json().await.unwrap()), new_kid);
     assert_eq!(kids(jwks(&h).await), [new_kid, old_kid]);
 }
+
+#[tokio::test]
+async fn a_master_key_file_without_a_key_stops_the_server_from_starting() {
+    let config = Config::for_tests(KEY);
+    std::fs::write(config.master_key_path().unwrap(), "not a key\n").unwrap();
+    let err = understudy::spawn(config).await.unwrap_err();
+    assert!(
+        err.to_string().contains("does not hold a valid key"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn an_invalid_after_accept_url_is_a_configuration_error() {
+    let mut config = Config::for_tests(KEY);
+    config.after_accept_url = Some("not a url".into());
+    let err = understudy::spawn(config).await.unwrap_err();
+    assert!(err.to_string().contains("after-accept URL"), "{err}");
+}
