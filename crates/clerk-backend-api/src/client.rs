@@ -54,6 +54,36 @@ impl Clerk {
         ActorTokens::new(&self.core)
     }
 
+    /// A session-token verifier for this client's server: unless `options` name a key source
+    /// of their own, it fetches `{server_url}/jwks` with this client's secret key, once, and
+    /// caches it. Keep the verifier (it is cheap to clone) so the cache is shared.
+    ///
+    /// Differs from SDK.md's sketch only in returning a `Result`: a bad PEM key or JWKS URL in
+    /// `options` is reported here rather than on the first token.
+    ///
+    /// ```no_run
+    /// use clerk_backend_api::{Clerk, verify::VerifyTokenOptions};
+    ///
+    /// # async fn run(session_token: &str) -> Result<(), clerk_backend_api::Error> {
+    /// let clerk = Clerk::from_env()?;
+    /// let verifier = clerk.token_verifier(
+    ///     VerifyTokenOptions::default().authorized_parties(["https://app.example"]),
+    /// )?;
+    /// let claims = verifier.verify(session_token).await?;
+    /// if let Some(act) = &claims.act {
+    ///     println!("{} acts as {}", act.sub, claims.sub);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn token_verifier(
+        &self,
+        options: crate::verify::VerifyTokenOptions,
+    ) -> Result<crate::verify::TokenVerifier> {
+        let options =
+            options.with_client_defaults(self.core.server_url(), Some(self.core.secret_key()));
+        Ok(crate::verify::TokenVerifier::new(options)?)
+    }
+
     /// The core, for the standalone functions in [`crate::funcs`].
     pub fn core(&self) -> &ClerkCore {
         &self.core

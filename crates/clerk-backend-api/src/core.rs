@@ -117,6 +117,11 @@ impl ClerkCore {
         self.inner.base_url.as_str()
     }
 
+    /// The secret key, for handing on to the JWKS fetch of a verifier; never for messages.
+    pub(crate) fn secret_key(&self) -> &str {
+        self.inner.key.expose()
+    }
+
     /// The timeout of each attempt, unless a call sets its own.
     pub fn timeout(&self) -> Option<Duration> {
         self.inner.timeout

@@ -86,6 +86,9 @@ pub enum Error {
         /// What the hook said.
         reason: String,
     },
+    /// A session token failed verification (see [`crate::verify`]).
+    #[error(transparent)]
+    Verify(#[from] crate::verify::VerifyError),
 }
 
 /// A crate-wide `Result`.

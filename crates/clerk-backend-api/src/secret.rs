@@ -47,6 +47,12 @@ impl SecretKey {
         }
     }
 
+    /// The key itself, for the one place that must hand it on (the JWKS fetch of
+    /// [`crate::Clerk::token_verifier`]); never for messages.
+    pub(crate) fn expose(&self) -> &str {
+        &self.0
+    }
+
     /// The `Authorization` header value, marked sensitive so `http` never prints it.
     /// `None` when the key holds bytes a header cannot carry.
     pub(crate) fn authorization_header(&self) -> Option<HeaderValue> {

@@ -151,10 +151,6 @@ impl VerifyTokenOptions {
 
     /// Fills in the JWKS of a client's server and its secret key where these options name
     /// no key source (for `Clerk::token_verifier`): explicit choices are kept.
-    #[allow(
-        dead_code,
-        reason = "for Clerk::token_verifier, which the SDK owner wires in"
-    )]
     pub(crate) fn with_client_defaults(mut self, api_url: &str, secret_key: Option<&str>) -> Self {
         let needs_url = match &self.key_source {
             KeySource::None => true,
