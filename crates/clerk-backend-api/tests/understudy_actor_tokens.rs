@@ -101,7 +101,6 @@ async fn create_then_revoke_then_revoke_again() {
 /// `shift_remove` keeps the order). The SDK's own side (what it sends, what it parses) is
 /// checked in wiremock_actor_tokens.rs.
 #[tokio::test]
-#[ignore = "Understudy reorders actor keys on create; un-ignore once it keeps their order"]
 async fn the_actor_comes_back_with_its_keys_in_order() {
     let (server, clerk) = start(Config::for_tests(KEY)).await;
     let user = create_user(&server, "Ada").await;
