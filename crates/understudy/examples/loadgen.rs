@@ -373,3 +373,38 @@ fn percentile(sorted: &[u64], p: f64) -> u64 {
 fn ms(us: u64) -> f64 {
     us as f64 / 1000.0
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{loopback_base, percentile};
+
+    #[test]
+    fn only_plain_http_on_127_0_0_1_is_a_target() {
+        assert_eq!(
+            loopback_base("http://127.0.0.1:3000/").as_deref(),
+            Ok("http://127.0.0.1:3000")
+        );
+        for bad in [
+            "http://localhost:3000",
+            "https://127.0.0.1:3000",
+            "http://127.0.0.2:3000",
+            "http://[::1]:3000",
+            "http://example.com",
+            "http://127.0.0.1.example.com",
+            "127.0.0.1:3000",
+        ] {
+            assert!(loopback_base(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn percentiles_are_nearest_rank() {
+        let v: Vec<u64> = (1..=100).collect();
+        assert_eq!(percentile(&v, 50.0), 50);
+        assert_eq!(percentile(&v, 90.0), 90);
+        assert_eq!(percentile(&v, 99.0), 99);
+        assert_eq!(percentile(&v, 100.0), 100);
+        assert_eq!(percentile(&[7], 50.0), 7);
+        assert_eq!(percentile(&[], 50.0), 0);
+    }
+}
