@@ -87,6 +87,8 @@ struct Bound {
 struct Tally {
     /// Latencies of answered requests (any status), in microseconds.
     latencies_us: BTreeMap<&'static str, Vec<u64>>,
+    /// Counts of 2xx answers.
+    ok: BTreeMap<&'static str, u64>,
     /// Counts of non-2xx answers and transport failures, by kind and "status code".
     errors: BTreeMap<(&'static str, String), u64>,
 }
@@ -95,6 +97,9 @@ impl Tally {
     fn merge(&mut self, other: Tally) {
         for (kind, mut l) in other.latencies_us {
             self.latencies_us.entry(kind).or_default().append(&mut l);
+        }
+        for (kind, n) in other.ok {
+            *self.ok.entry(kind).or_default() += n;
         }
         for (k, n) in other.errors {
             *self.errors.entry(k).or_default() += n;
@@ -302,6 +307,7 @@ async fn send(
     tally.latencies_us.entry(kind).or_default().push(us);
     let json: Option<Value> = serde_json::from_slice(&body).ok();
     if status.is_success() {
+        *tally.ok.entry(kind).or_default() += 1;
         return json;
     }
     let code = json.as_ref().map_or("(no JSON body)", error_code);
@@ -332,18 +338,30 @@ fn report(args: &Args, elapsed: Duration, tally: &Tally) -> String {
         .to_possible_value()
         .map_or_else(String::new, |v| v.get_name().to_owned());
     let mut out = format!(
-        "op={op} concurrency={} elapsed={secs:.2}s\n{:<14} {:>9} {:>10} {:>9} {:>9} {:>9} {:>9}\n",
-        args.concurrency, "request", "count", "req/s", "p50 ms", "p90 ms", "p99 ms", "max ms"
+        "op={op} concurrency={} elapsed={secs:.2}s\n{:<14} {:>9} {:>10} {:>9} {:>10} {:>9} {:>9} {:>9} {:>9}\n",
+        args.concurrency,
+        "request",
+        "answered",
+        "req/s",
+        "2xx",
+        "2xx/s",
+        "p50 ms",
+        "p90 ms",
+        "p99 ms",
+        "max ms"
     );
     for (kind, lat) in &tally.latencies_us {
         let mut sorted = lat.clone();
         sorted.sort_unstable();
+        let ok = tally.ok.get(kind).copied().unwrap_or(0);
         let _ = writeln!(
             out,
-            "{:<14} {:>9} {:>10.1} {:>9.2} {:>9.2} {:>9.2} {:>9.2}",
+            "{:<14} {:>9} {:>10.1} {:>9} {:>10.1} {:>9.2} {:>9.2} {:>9.2} {:>9.2}",
             kind,
             sorted.len(),
             sorted.len() as f64 / secs,
+            ok,
+            ok as f64 / secs,
             ms(percentile(&sorted, 50.0)),
             ms(percentile(&sorted, 90.0)),
             ms(percentile(&sorted, 99.0)),
