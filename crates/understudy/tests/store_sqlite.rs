@@ -102,3 +102,31 @@ async fn writes_queued_behind_a_busy_database_commit_together() {
     assert_eq!(total, 50);
     store.close().await;
 }
+
+#[tokio::test]
+async fn accepting_looks_up_the_creating_key_by_index_not_by_scanning_the_audit_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("plan.db");
+    let store = SqliteStore::open(&path).unwrap();
+    store.close().await;
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let plan: Vec<String> = conn
+        .prepare(&format!(
+            "EXPLAIN QUERY PLAN {}",
+            understudy::store::sqlite::CREATING_KEY_QUERY
+        ))
+        .unwrap()
+        .query_map(["act_x"], |r| r.get::<_, String>(3))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(
+        plan.iter()
+            .any(|step| step.contains("audit_events_by_token")),
+        "plan: {plan:?}"
+    );
+    assert!(
+        !plan.iter().any(|step| step.starts_with("SCAN")),
+        "plan: {plan:?}"
+    );
+}

@@ -34,7 +34,16 @@ pub const MAX_BATCH: usize = 512;
 /// Idle read connections kept open.
 const MAX_IDLE_READERS: usize = 8;
 /// The schema migrations, applied in order; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: &[&str] = &[include_str!("schema.sql"), include_str!("schema_v2.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("schema.sql"),
+    include_str!("schema_v2.sql"),
+    include_str!("schema_v3.sql"),
+];
+
+/// The query accepting a ticket runs to find the secret key that created the token; public
+/// so a test can check its plan uses `audit_events_by_token` (schema v3) and scans nothing.
+pub const CREATING_KEY_QUERY: &str = "SELECT secret_key_id FROM audit_events \
+     WHERE actor_token_id = ?1 AND action = 'actor_token.created' ORDER BY seq LIMIT 1";
 
 type Completion = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
 type Job = Box<dyn WriteJob>;

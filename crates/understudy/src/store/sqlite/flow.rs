@@ -199,16 +199,13 @@ fn active_sessions_of_client(
 
 /// The secret key that created the token, from its creation audit row.
 fn creating_key(conn: &Connection, token_id: &str) -> Result<Option<String>, StoreError> {
-    conn.prepare_cached(
-        "SELECT secret_key_id FROM audit_events
-         WHERE actor_token_id = ?1 AND action = 'actor_token.created' ORDER BY seq LIMIT 1",
-    )
-    .and_then(|mut s| {
-        s.query_row([token_id], |r| r.get::<_, Option<String>>(0))
-            .optional()
-    })
-    .map(Option::flatten)
-    .map_err(backend)
+    conn.prepare_cached(super::CREATING_KEY_QUERY)
+        .and_then(|mut s| {
+            s.query_row([token_id], |r| r.get::<_, Option<String>>(0))
+                .optional()
+        })
+        .map(Option::flatten)
+        .map_err(backend)
 }
 
 /// Accepts a ticket: the compare-and-set, the user check, the client, replacing the
