@@ -380,3 +380,35 @@ async fn accept_answers_are_never_cached() {
         assert_eq!(r.headers()["cache-control"], "no-store");
     }
 }
+
+#[tokio::test]
+async fn head_on_accept_is_refused_and_leaves_the_ticket_pending() {
+    let (h, _clock, browser) = start().await;
+    let user = h.create_user().await;
+    let token = h.create_token(&user).await;
+    let url = token["url"].as_str().unwrap();
+    for _ in 0..2 {
+        let r = browser.head(url).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(r.headers()["allow"], "GET");
+        assert!(r.headers().get("clerk-trace-id").is_some());
+        assert!(
+            r.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("application/json")
+        );
+        assert!(r.headers().get("set-cookie").is_none());
+    }
+    assert_eq!(
+        token_status(&h, token["id"].as_str().unwrap()).await,
+        "pending"
+    );
+    let sessions: Value = h.get("/v1/sessions").await.json().await.unwrap();
+    assert_eq!(sessions, json!([]));
+    // The real GET still works afterwards.
+    assert_eq!(
+        browser.get(url).send().await.unwrap().status(),
+        StatusCode::SEE_OTHER
+    );
+}

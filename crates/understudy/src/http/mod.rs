@@ -57,7 +57,10 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
             get(users::get_one).delete(users::delete),
         )
         .route("/v1/audit_events", get(audit::list))
-        .route("/v1/tickets/accept", get(tickets::accept))
+        .route(
+            "/v1/tickets/accept",
+            get(tickets::accept).head(tickets::refuse_head),
+        )
         .route("/v1/jwks", get(jwks::jwks))
         .route("/v1/sessions", get(sessions::list))
         .route("/v1/sessions/{session_id}", get(sessions::get_one))

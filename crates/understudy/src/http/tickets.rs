@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::{RawQuery, State};
-use axum::http::header::{ACCEPT, CACHE_CONTROL, LOCATION, REFERRER_POLICY, SET_COOKIE};
+use axum::http::header::{ACCEPT, ALLOW, CACHE_CONTROL, LOCATION, REFERRER_POLICY, SET_COOKIE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use clerk_models::{Session, SessionToken};
@@ -28,6 +28,16 @@ pub struct AcceptedSession {
     pub session: Session,
     /// A first session token.
     pub last_active_token: SessionToken,
+}
+
+/// `HEAD /v1/tickets/accept`: 405. axum would otherwise run the GET handler for HEAD, and
+/// link previewers and mail scanners send HEAD "just to check" a URL: accepting is one-time,
+/// so a HEAD must never burn the ticket (or receive the session cookie).
+pub async fn refuse_head() -> impl IntoResponse {
+    (
+        [(ALLOW, HeaderValue::from_static("GET"))],
+        ApiError::MethodNotAllowed,
+    )
 }
 
 /// Accept a ticket (ours: Clerk serves this on its frontend API).
