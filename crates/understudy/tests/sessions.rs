@@ -221,3 +221,24 @@ async fn lists_filter_by_user_and_status_and_paginate_on_request() {
     let r = h.get("/v1/sessions?limit=0").await;
     expect_error(r, 422, "form_param_value_invalid", Some("limit")).await;
 }
+
+#[tokio::test]
+async fn session_tokens_never_outlive_a_short_cap() {
+    let (h, clock, browser) = start().await;
+    let user = h.create_user().await;
+    let token = token_with(&h, &user, json!({"session_max_duration_in_seconds": 5})).await;
+    let (s, jwt, _) = accept_json(&h, &browser, &token, None).await;
+    let sid = s["id"].as_str().unwrap();
+    let cap = s["expire_at"].as_i64().unwrap().div_euclid(1000);
+    let first = verify(&h, &jwt, false).await;
+    assert_eq!(first.exp, cap, "iat {}", first.iat);
+    assert!(first.exp < first.iat + 60);
+    // Minting later never extends it either.
+    clock.advance(3_000);
+    let r = mint(&h, sid).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let body: Value = r.json().await.unwrap();
+    let later = verify(&h, body["jwt"].as_str().unwrap(), false).await;
+    assert_eq!(later.exp, cap);
+    assert!(later.iat > first.iat);
+}

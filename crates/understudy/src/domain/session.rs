@@ -152,7 +152,8 @@ pub fn touch(record: &SessionRecord, now_ms: i64) -> Touch {
 }
 
 /// The claims of a session token minted at `now_ms`: `iss` the frontend URL, `sub` the user,
-/// `sid`, `iat` = `nbf`, `exp` 60 s later, `v: 2`, `azp` when known and `act` = the actor
+/// `sid`, `iat` = `nbf`, `exp` 60 s later but never past the session's cap (contract §6.3:
+/// a token must not outlive `expire_at`), `v: 2`, `azp` when known and `act` = the actor
 /// payload in full.
 pub fn session_claims(
     session: &SessionRecord,
@@ -162,13 +163,10 @@ pub fn session_claims(
 ) -> SessionClaims {
     let iat = now_ms.div_euclid(1000);
     let lifetime = i64::try_from(SESSION_TOKEN_LIFETIME.as_secs()).unwrap_or(60);
-    let mut claims = SessionClaims::new(
-        issuer,
-        &session.user_id,
-        &session.id,
-        iat,
-        iat.saturating_add(lifetime),
-    );
+    // Rounded down: a networkless verifier must not accept the token after the cap.
+    let cap = session.expire_at.div_euclid(1000);
+    let exp = iat.saturating_add(lifetime).min(cap);
+    let mut claims = SessionClaims::new(issuer, &session.user_id, &session.id, iat, exp);
     claims.azp = azp;
     claims.act = session.actor.clone();
     claims
@@ -278,7 +276,7 @@ mod tests {
 
     #[test]
     fn claims_carry_the_actor_whole_and_last_sixty_seconds() {
-        let mut s = session(0, 60);
+        let mut s = session(1_700_000_000_000, 1800);
         s.actor = Some(Actor::new("user_support").with("reason", "t #1"));
         let c = session_claims(&s, "http://h", 1_700_000_000_500, Some("http://app".into()));
         assert_eq!(
@@ -289,6 +287,23 @@ mod tests {
         assert_eq!(c.v, Some(2));
         assert_eq!(c.azp.as_deref(), Some("http://app"));
         assert_eq!(c.act.unwrap().get("reason").unwrap(), "t #1");
+    }
+
+    #[test]
+    fn a_token_never_outlives_the_session_cap() {
+        // Created at t = 1 000 s with a 5 s cap: expire_at = 1 005 000 ms.
+        let s = session(1_000_000, 5);
+        let c = session_claims(&s, "http://h", 1_000_000, None);
+        assert_eq!((c.iat, c.exp), (1_000, 1_005));
+        let c = session_claims(&s, "http://h", 1_004_999, None);
+        assert_eq!((c.iat, c.exp), (1_004, 1_005));
+        // A cap that ends mid-second rounds down, never past the cap.
+        let mut s = session(1_000_000, 5);
+        s.expire_at = 1_004_500;
+        assert_eq!(session_claims(&s, "http://h", 1_000_000, None).exp, 1_004);
+        // A long cap leaves the 60 s lifetime.
+        let s = session(1_000_000, 1800);
+        assert_eq!(session_claims(&s, "http://h", 1_000_000, None).exp, 1_060);
     }
 
     #[test]
