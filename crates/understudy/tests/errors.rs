@@ -431,3 +431,33 @@ async fn a_request_past_the_timeout_is_408_in_the_contract_shape() {
     let b = expect_error(r, 408, "request_timeout", None).await;
     assert_eq!(b["clerk_trace_id"], json!(request_id));
 }
+
+#[tokio::test]
+async fn two_authorization_headers_are_malformed_whichever_comes_first() {
+    let h = Harness::start().await;
+    let good = format!("Bearer {KEY}");
+    for pair in [
+        [good.as_str(), "Bearer sk_test_bad"],
+        ["Bearer sk_test_bad", good.as_str()],
+        [good.as_str(), good.as_str()],
+    ] {
+        let r = h
+            .client
+            .get(h.url("/v1/actor_tokens"))
+            .header("authorization", pair[0])
+            .header("authorization", pair[1])
+            .send()
+            .await
+            .unwrap();
+        expect_error(r, 401, "authorization_header_format_invalid", None).await;
+    }
+    // One header still works.
+    let r = h
+        .client
+        .get(h.url("/v1/actor_tokens"))
+        .header("authorization", good)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::OK);
+}

@@ -27,9 +27,14 @@ impl FromRequestParts<AppState> for Authenticated {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let key = parts
-            .headers
-            .get(AUTHORIZATION)
+        let mut values = parts.headers.get_all(AUTHORIZATION).iter();
+        // Two `Authorization` fields are malformed (RFC 9110 §5.3: not a list): taking either
+        // would let header order, e.g. one injected by a proxy, pick the identity.
+        let only = match (values.next(), values.next()) {
+            (Some(value), None) => Some(value),
+            _ => None,
+        };
+        let key = only
             .and_then(|v| v.to_str().ok())
             .and_then(bearer_key)
             .ok_or(ApiError::AuthorizationHeaderInvalid)?;
