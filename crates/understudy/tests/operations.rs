@@ -128,3 +128,45 @@ async fn openapi_describes_every_route_from_the_handlers() {
     assert!(doc["components"]["schemas"]["ActorToken"].is_object());
     assert!(doc["components"]["securitySchemes"]["bearerAuth"].is_object());
 }
+
+#[tokio::test]
+async fn odd_method_names_share_one_metrics_series() {
+    let h = Harness::start().await;
+    let metrics = || async {
+        h.client
+            .get(h.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    };
+    let series = |text: &str| {
+        text.lines()
+            .filter(|l| l.starts_with("understudy_http_requests_total{"))
+            .count()
+    };
+    // Warm up: one odd method and the /metrics request itself have their series.
+    let odd = |i: usize| reqwest::Method::from_bytes(format!("ZZMETH{i}").as_bytes()).unwrap();
+    for (path, status) in [("/healthz", 405), ("/nowhere", 404)] {
+        let r = h.client.request(odd(0), h.url(path)).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), status);
+    }
+    metrics().await;
+    let before = metrics().await;
+    for i in 1..=30 {
+        for path in ["/healthz", "/nowhere"] {
+            h.client.request(odd(i), h.url(path)).send().await.unwrap();
+        }
+    }
+    let after = metrics().await;
+    assert_eq!(series(&after), series(&before), "{after}");
+    assert!(!after.contains("ZZMETH"), "{after}");
+    assert!(
+        after.contains(
+            "understudy_http_requests_total{route=\"/healthz\",method=\"other\",status=\"405\"} 31"
+        ),
+        "{after}"
+    );
+}

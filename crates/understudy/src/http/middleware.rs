@@ -60,7 +60,7 @@ pub async fn envelope(State(state): State<AppState>, mut req: Request, next: Nex
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
-    let method = req.method().as_str().to_owned();
+    let method = super::metrics::method_label(req.method());
     req.extensions_mut().insert(TraceId(trace_id.clone()));
     // The request id is ours, never the client's: tower-http's request-id layers below
     // then carry the trace id as `x-request-id` too.
@@ -98,7 +98,7 @@ pub async fn envelope(State(state): State<AppState>, mut req: Request, next: Nex
     }
     state.metrics.observe(
         &route,
-        &method,
+        method,
         response.status().as_u16(),
         started.elapsed(),
     );
