@@ -318,3 +318,19 @@ async fn create_and_revoke_write_audit_rows_naming_the_key_id_never_the_key() {
         "nor the ticket"
     );
 }
+
+#[tokio::test]
+async fn the_actor_is_capped_at_4096_bytes_of_json() {
+    let h = Harness::start().await;
+    let user = h.create_user().await;
+    // `{"sub":"s","pad":""}` is 20 bytes.
+    let body = |pad: usize| json!({"user_id": user, "actor": {"sub": "s", "pad": "x".repeat(pad)}});
+    let r = h.post_json("/v1/actor_tokens", &body(4096 - 20)).await;
+    assert_eq!(r.status(), reqwest::StatusCode::OK);
+    let before = h.token_count().await;
+    let r = h.post_json("/v1/actor_tokens", &body(4096 - 19)).await;
+    let err = expect_error(r, 422, "form_param_value_invalid", Some("actor")).await;
+    let message = err["errors"][0]["long_message"].as_str().unwrap();
+    assert!(message.contains("at most 4096 bytes"), "{message}");
+    assert_eq!(h.token_count().await, before);
+}

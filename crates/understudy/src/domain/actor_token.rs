@@ -16,6 +16,11 @@ pub const CREATE_PARAMS: &[&str] = &[
     "session_max_duration_in_seconds",
 ];
 
+/// The largest `actor` accepted, serialized as JSON (ours; Clerk documents no limit). The
+/// actor is copied into every session token's `act` claim, and a token much larger than this
+/// no longer fits a cookie or common proxy header limits.
+pub const MAX_ACTOR_JSON_BYTES: usize = 4096;
+
 /// The largest durations this instance accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DurationLimits {
@@ -151,7 +156,19 @@ fn actor(value: Option<&Value>, errors: &mut Vec<ParamError>) -> Option<Actor> {
                 .filter(|(k, _)| k.as_str() != "sub")
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect();
-            Some(Actor { sub, extra })
+            let actor = Actor { sub, extra };
+            let size = serde_json::to_vec(&actor).map_or(usize::MAX, |json| json.len());
+            if size > MAX_ACTOR_JSON_BYTES {
+                errors.push(ParamError::invalid(
+                    "actor",
+                    format!(
+                        "must be at most {MAX_ACTOR_JSON_BYTES} bytes as JSON (this one is \
+                         {size}); it is copied into every session token."
+                    ),
+                ));
+                return None;
+            }
+            Some(actor)
         }
         (
             None,
@@ -415,6 +432,32 @@ mod tests {
                 json!({"user_id":"u","actor":{"sub":"s"},"session_max_duration_in_seconds":604_801})
             ),
             vec![(ValueInvalid, "session_max_duration_in_seconds".into())]
+        );
+    }
+
+    #[test]
+    fn the_actor_is_capped_at_four_kib_as_json() {
+        // `{"sub":"s","pad":""}` is 20 bytes.
+        let with_pad = |n: usize| json!({"user_id":"u","actor":{"sub":"s","pad":"x".repeat(n)}});
+        let ok = validate_create(&with_pad(MAX_ACTOR_JSON_BYTES - 20), LIMITS).unwrap();
+        assert_eq!(
+            serde_json::to_vec(&ok.actor).unwrap().len(),
+            MAX_ACTOR_JSON_BYTES
+        );
+        let Err(CreateBodyError::Params(errors)) =
+            validate_create(&with_pad(MAX_ACTOR_JSON_BYTES - 19), LIMITS)
+        else {
+            panic!("one byte over the cap must be refused")
+        };
+        assert_eq!(errors.len(), 1);
+        assert_eq!(
+            (errors[0].kind, errors[0].param.as_str()),
+            (ParamErrorKind::ValueInvalid, "actor")
+        );
+        assert!(
+            errors[0].long_message.contains("at most 4096 bytes"),
+            "{}",
+            errors[0].long_message
         );
     }
 
