@@ -170,3 +170,112 @@ async fn odd_method_names_share_one_metrics_series() {
         "{after}"
     );
 }
+
+#[tokio::test]
+async fn openapi_agrees_with_what_the_server_accepts_and_answers() {
+    let h = Harness::start().await;
+    let doc: Value = h
+        .client
+        .get(h.url("/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let resolve = |v: &Value| -> Value {
+        match v["$ref"].as_str() {
+            Some(r) => doc["components"]["schemas"][r.rsplit('/').next().unwrap()].clone(),
+            None => v.clone(),
+        }
+    };
+    let param = |path: &str, name: &str| -> Value {
+        doc["paths"][path]["get"]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap_or_else(|| panic!("{path} {name}"))
+            .clone()
+    };
+    // limit: 1 to 500 everywhere.
+    for path in ["/v1/actor_tokens", "/v1/sessions", "/v1/audit_events"] {
+        let limit = resolve(&param(path, "limit")["schema"]);
+        assert_eq!(
+            (limit["minimum"].as_f64(), limit["maximum"].as_f64()),
+            (Some(1.0), Some(500.0)),
+            "{path}: {limit}"
+        );
+    }
+    // status filters are enums of what the server accepts.
+    let statuses = |path: &str| -> Vec<String> {
+        let schema = resolve(&param(path, "status")["schema"]);
+        let schema = schema["oneOf"]
+            .as_array()
+            .and_then(|alts| alts.iter().find(|a| a["type"] != "null"))
+            .map_or(schema.clone(), resolve);
+        serde_json::from_value(schema["enum"].clone())
+            .unwrap_or_else(|_| panic!("{path}: {schema}"))
+    };
+    assert_eq!(
+        statuses("/v1/actor_tokens"),
+        ["pending", "accepted", "revoked"]
+    );
+    assert!(statuses("/v1/sessions").contains(&"abandoned".to_owned()));
+    // GET /v1/sessions answers an array, or a page with paginated=true.
+    let ok = resolve(
+        &doc["paths"]["/v1/sessions"]["get"]["responses"]["200"]["content"]["application/json"]["schema"],
+    );
+    let alternatives = ok["oneOf"].as_array().expect("oneOf");
+    assert!(alternatives.iter().any(|a| a["type"] == "array"), "{ok}");
+    assert!(
+        alternatives
+            .iter()
+            .any(|a| resolve(a)["properties"]["total_count"].is_object()),
+        "{ok}"
+    );
+    // The create body: non-empty user_id, actor with a required sub.
+    let body = resolve(
+        &doc["paths"]["/v1/actor_tokens"]["post"]["requestBody"]["content"]["application/json"]["schema"],
+    );
+    assert_eq!(body["properties"]["user_id"]["minLength"], 1, "{body}");
+    let actor = resolve(&body["properties"]["actor"]);
+    assert!(
+        actor["required"]
+            .as_array()
+            .unwrap()
+            .contains(&Value::from("sub")),
+        "{actor}"
+    );
+    // POST /v1/users accepts an empty body.
+    assert_ne!(
+        doc["paths"]["/v1/users"]["post"]["requestBody"]["required"],
+        true
+    );
+    // Every reference resolves.
+    fn refs(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::Object(m) => {
+                if let Some(Value::String(r)) = m.get("$ref") {
+                    out.push(r.clone());
+                }
+                m.values().for_each(|x| refs(x, out));
+            }
+            Value::Array(a) => a.iter().for_each(|x| refs(x, out)),
+            _ => {}
+        }
+    }
+    let mut all = Vec::new();
+    refs(&doc, &mut all);
+    for r in all {
+        let name = r.trim_start_matches("#/components/schemas/");
+        assert!(
+            doc["components"]["schemas"][name].is_object(),
+            "dangling {r}"
+        );
+    }
+    // HEAD is not documented anywhere.
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        assert!(item.get("head").is_none(), "{path}");
+    }
+}

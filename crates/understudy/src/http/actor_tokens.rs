@@ -157,9 +157,9 @@ pub async fn get_one(
     params(
         ("user_id" = Option<String>, Query, description = "Only tokens impersonating this user."),
         ("actor_sub" = Option<String>, Query, description = "Only tokens of this actor."),
-        ("status" = Option<String>, Query, description = "`pending`, `accepted` or `revoked`."),
-        ("limit" = Option<u32>, Query, description = "1 to 500; 10 by default."),
-        ("offset" = Option<u64>, Query, description = "0 or more; 0 by default."),
+        ("status" = Option<schemas::ActorTokenStatus>, Query, description = "`pending`, `accepted` or `revoked`."),
+        ("limit" = Option<u32>, Query, description = "1 to 500; 10 by default.", minimum = 1, maximum = 500),
+        ("offset" = Option<u64>, Query, description = "0 or more; 0 by default.", minimum = 0),
     ),
     responses(
         (status = 200, description = "A page of tokens.", body = schemas::ActorTokenPage),

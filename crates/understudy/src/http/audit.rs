@@ -29,8 +29,8 @@ pub struct AuditEventObject {
     params(
         ("user_id" = Option<String>, Query, description = "Only events about this user."),
         ("actor_sub" = Option<String>, Query, description = "Only events of this actor."),
-        ("limit" = Option<u32>, Query, description = "1 to 500; 10 by default."),
-        ("offset" = Option<u64>, Query, description = "0 or more; 0 by default."),
+        ("limit" = Option<u32>, Query, description = "1 to 500; 10 by default.", minimum = 1, maximum = 500),
+        ("offset" = Option<u64>, Query, description = "0 or more; 0 by default.", minimum = 0),
     ),
     responses(
         (status = 200, description = "A page of audit events.", body = schemas::AuditEventPage),

@@ -32,9 +32,34 @@ use utoipa::{Modify, OpenApi};
         super::metrics::metrics,
         openapi,
     ),
-    modifiers(&BearerAuth)
+    // Used only as query parameter types, which utoipa references but does not collect.
+    components(schemas(schemas::ActorTokenStatus, schemas::SessionStatus)),
+    modifiers(&BearerAuth, &OptionalBodies)
 )]
 pub struct ApiDoc;
+
+/// Operations whose body may be left out (`http/body.rs`: an empty body reads as `{}`).
+/// utoipa marks a body optional only through `Option<T>`, which would also document a JSON
+/// `null` body, and the server refuses that.
+const OPTIONAL_BODIES: &[&str] = &["/v1/users"];
+
+struct OptionalBodies;
+
+impl Modify for OptionalBodies {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for path in OPTIONAL_BODIES {
+            let body = openapi
+                .paths
+                .paths
+                .get_mut(*path)
+                .and_then(|item| item.post.as_mut())
+                .and_then(|op| op.request_body.as_mut());
+            if let Some(body) = body {
+                body.required = Some(utoipa::openapi::Required::False);
+            }
+        }
+    }
+}
 
 struct BearerAuth;
 
@@ -86,13 +111,25 @@ pub mod schemas {
         updated_at: i64,
     }
 
+    /// The impersonating party: `sub` and any further keys, at most 4096 bytes as JSON (ours).
+    #[derive(ToSchema)]
+    pub struct Actor {
+        /// Who impersonates; copied with every other key into the session token's `act` claim.
+        #[schema(min_length = 1)]
+        sub: String,
+        /// Any further keys (`reason`, …), kept whole and in order.
+        #[serde(flatten)]
+        extra: Map<String, Value>,
+    }
+
     /// The body of `POST /v1/actor_tokens`. Unknown fields are rejected.
     #[derive(ToSchema)]
     pub struct CreateActorTokenBody {
         /// The user to impersonate.
+        #[schema(min_length = 1)]
         user_id: String,
         /// Must hold `sub` (string); copied whole into the session token's `act` claim.
-        actor: Map<String, Value>,
+        actor: Actor,
         /// How long the token can be used; 3600 by default.
         expires_in_seconds: Option<i64>,
         /// The cap on the session the token creates; 1800 by default.
@@ -159,6 +196,50 @@ pub mod schemas {
         created_at: i64,
         /// Unix milliseconds.
         updated_at: i64,
+    }
+
+    /// An actor token's status, as a filter.
+    #[derive(ToSchema)]
+    #[serde(rename_all = "snake_case")]
+    pub enum ActorTokenStatus {
+        /// Not used yet.
+        Pending,
+        /// Used: it created a session.
+        Accepted,
+        /// Revoked before use.
+        Revoked,
+    }
+
+    /// A session's status, as a filter.
+    #[derive(ToSchema)]
+    #[serde(rename_all = "snake_case")]
+    pub enum SessionStatus {
+        /// Signed in.
+        Active,
+        /// Revoked.
+        Revoked,
+        /// Ended.
+        Ended,
+        /// Past its cap.
+        Expired,
+        /// Its user was deleted.
+        Removed,
+        /// Idle for 10 minutes.
+        Abandoned,
+        /// Another session replaced it in the same browser.
+        Replaced,
+        /// Not yet active.
+        Pending,
+    }
+
+    /// `GET /v1/sessions`: a bare array, or with `paginated=true` a page.
+    #[derive(ToSchema)]
+    #[serde(untagged)]
+    pub enum SessionList {
+        /// Without `paginated=true`.
+        All(Vec<Session>),
+        /// With `paginated=true`.
+        Page(SessionPage),
     }
 
     /// A page of sessions (with `paginated=true`; otherwise a bare array of sessions).

@@ -65,13 +65,13 @@ pub fn end_audit(key_id: Option<String>, trace_id: String, now: i64) -> AuditEve
     get, path = "/v1/sessions", tag = "Sessions", operation_id = "GetSessionList",
     params(
         ("user_id" = Option<String>, Query, description = "Only this user's sessions."),
-        ("status" = Option<String>, Query, description = "`active`, `revoked`, `ended`, `expired`, `removed`, `abandoned`, `replaced` or `pending`."),
-        ("limit" = Option<u32>, Query, description = "1 to 500; 10 by default."),
-        ("offset" = Option<u64>, Query, description = "0 or more; 0 by default."),
+        ("status" = Option<schemas::SessionStatus>, Query, description = "`active`, `revoked`, `ended`, `expired`, `removed`, `abandoned`, `replaced` or `pending`."),
+        ("limit" = Option<u32>, Query, description = "1 to 500; 10 by default.", minimum = 1, maximum = 500),
+        ("offset" = Option<u64>, Query, description = "0 or more; 0 by default.", minimum = 0),
         ("paginated" = Option<bool>, Query, description = "`true`: answer `{data, total_count}` instead of an array."),
     ),
     responses(
-        (status = 200, description = "Sessions (an array, or a page with `paginated=true`).", body = schemas::SessionPage),
+        (status = 200, description = "Sessions (an array, or a page with `paginated=true`).", body = schemas::SessionList),
         (status = 401, description = "Missing, malformed or invalid secret key.", body = schemas::ClerkErrors),
         (status = 422, description = "A bad filter or page value.", body = schemas::ClerkErrors),
     ),

@@ -17,7 +17,7 @@ use crate::domain::user::validate_create;
 /// Create a user.
 #[utoipa::path(
     post, path = "/v1/users", tag = "Users", operation_id = "CreateUser",
-    request_body = schemas::CreateUserBody,
+    request_body(content = schemas::CreateUserBody, description = "Optional (see `OptionalBodies`): an empty body with no `Content-Type` reads as `{}`.", content_type = "application/json"),
     responses(
         (status = 200, description = "The new user.", body = schemas::User),
         (status = 400, description = "Body is not JSON.", body = schemas::ClerkErrors),
