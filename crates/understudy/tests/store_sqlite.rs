@@ -130,3 +130,38 @@ async fn accepting_looks_up_the_creating_key_by_index_not_by_scanning_the_audit_
         "plan: {plan:?}"
     );
 }
+
+#[tokio::test]
+async fn upgrading_keeps_duplicate_identifiers_with_the_oldest_user() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("upgrade.db");
+    SqliteStore::open(&path).unwrap().close().await;
+    // Back to schema 3, with users that repeat a username and an address, as it allowed.
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(
+        "DROP TRIGGER users_release_identifiers; DROP TABLE user_identifiers;
+         PRAGMA user_version = 3;
+         INSERT INTO users (id, username, email_addresses, created_at, updated_at) VALUES
+           ('user_new', 'Bob', '[{\"object\":\"email_address\",\"id\":\"idn_2\",\"email_address\":\"B@x.io\"}]', 2, 2),
+           ('user_old', 'bob', '[{\"object\":\"email_address\",\"id\":\"idn_1\",\"email_address\":\"b@x.io\"}]', 1, 1);",
+    )
+    .unwrap();
+    drop(conn);
+    let store = SqliteStore::open(&path).unwrap();
+    store.close().await;
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let owners: Vec<(String, String, String)> = conn
+        .prepare("SELECT kind, value, user_id FROM user_identifiers ORDER BY kind")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        owners,
+        [
+            ("email_address".into(), "b@x.io".into(), "user_old".into()),
+            ("username".into(), "bob".into(), "user_old".into()),
+        ]
+    );
+}

@@ -16,6 +16,9 @@ use crate::domain::ticket::AcceptRefusal;
 use crate::domain::user::CreateUserError;
 use crate::domain::{ParamError, ParamErrorKind};
 use crate::keys::KeyringError;
+
+/// Clerk's code for a username or email address another user already has.
+pub const FORM_IDENTIFIER_EXISTS: &str = "form_identifier_exists";
 use crate::store::StoreError;
 
 /// Every way a request can fail, each with its contract status and code.
@@ -48,6 +51,11 @@ pub enum ApiError {
         limit: u64,
         /// Tokens created this month.
         used: u64,
+    },
+    /// 422 `form_identifier_exists`: another user has this username or email address.
+    IdentifierExists {
+        /// `username` or `email_address`.
+        param: &'static str,
     },
     /// 400 `actor_token_cannot_be_revoked_code`.
     CannotRevoke(ActorTokenStatus),
@@ -82,9 +90,9 @@ impl ApiError {
     /// The HTTP status.
     pub fn status(&self) -> StatusCode {
         match self {
-            Self::Params(_) | Self::ImpersonationLimitExceeded { .. } => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
+            Self::Params(_)
+            | Self::ImpersonationLimitExceeded { .. }
+            | Self::IdentifierExists { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TicketRefused(AcceptRefusal::SubjectNotFound) => StatusCode::NOT_FOUND,
             Self::BodyInvalid(_)
             | Self::CannotRevoke(_)
@@ -158,6 +166,16 @@ impl ApiError {
                 .with_meta("limit", *limit)
                 .with_meta("used", *used),
             ],
+            Self::IdentifierExists { param } => {
+                let text = match *param {
+                    "username" => "That username is taken. Please try another.",
+                    _ => "That email address is taken. Please try another.",
+                };
+                vec![
+                    ClerkError::new(FORM_IDENTIFIER_EXISTS, text, text)
+                        .with_meta("param_name", *param),
+                ]
+            }
             Self::CannotRevoke(status) => one(
                 codes::ACTOR_TOKEN_CANNOT_BE_REVOKED,
                 "cannot revoke",
@@ -322,7 +340,10 @@ impl From<KeyringError> for ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
-        Self::Internal(e.to_string())
+        match e {
+            StoreError::IdentifierExists { param, .. } => Self::IdentifierExists { param },
+            other => Self::Internal(other.to_string()),
+        }
     }
 }
 
@@ -374,6 +395,7 @@ mod tests {
             ApiError::ImpersonationDisabled,
             ApiError::ImpersonationLimitExceeded { limit: 2, used: 2 },
             ApiError::CannotRevoke(ActorTokenStatus::Accepted),
+            ApiError::IdentifierExists { param: "username" },
             ApiError::TicketRefused(AcceptRefusal::AlreadyUsed),
             ApiError::TicketRefused(AcceptRefusal::Revoked),
             ApiError::TicketRefused(AcceptRefusal::CannotBeUsed),

@@ -22,7 +22,7 @@ use crate::domain::user::validate_create;
         (status = 200, description = "The new user.", body = schemas::User),
         (status = 400, description = "Body is not JSON.", body = schemas::ClerkErrors),
         (status = 401, description = "Missing, malformed or invalid secret key.", body = schemas::ClerkErrors),
-        (status = 422, description = "Invalid parameters.", body = schemas::ClerkErrors),
+        (status = 422, description = "Invalid parameters, or `form_identifier_exists`: another user has this `username` or `email_address`.", body = schemas::ClerkErrors),
     ),
     security(("bearerAuth" = []))
 )]

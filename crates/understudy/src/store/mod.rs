@@ -38,6 +38,15 @@ pub enum StoreError {
     /// The store was closed.
     #[error("the store is closed")]
     Closed,
+    /// Another user already has this username or email address (`param` names which);
+    /// nothing was written.
+    #[error("another user already has the {param} {value:?}")]
+    IdentifierExists {
+        /// `username` or `email_address`, as the create parameter is named.
+        param: &'static str,
+        /// The value as given.
+        value: String,
+    },
 }
 
 /// A secret key as stored: its id and hash, never the key.

@@ -38,6 +38,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("schema.sql"),
     include_str!("schema_v2.sql"),
     include_str!("schema_v3.sql"),
+    include_str!("schema_v4.sql"),
 ];
 
 /// The query accepting a ticket runs to find the secret key that created the token; public
@@ -512,6 +513,35 @@ fn insert_key(conn: &Connection, key: &SecretKeyRecord) -> Result<(), StoreError
     Ok(())
 }
 
+/// Records `user`'s username and email addresses as taken; one another user (or this one,
+/// listing an address twice) already has refuses the whole write.
+fn claim_identifiers(conn: &Connection, user: &User) -> Result<(), StoreError> {
+    let mut stmt = conn
+        .prepare_cached("INSERT INTO user_identifiers (kind, value, user_id) VALUES (?1, ?2, ?3)")
+        .map_err(backend)?;
+    let username = user.username.iter().filter(|u| !u.is_empty());
+    let claims = username.map(|u| ("username", u)).chain(
+        user.email_addresses
+            .iter()
+            .map(|e| ("email_address", &e.email_address)),
+    );
+    for (param, value) in claims {
+        match stmt.execute(params![param, value.to_ascii_lowercase(), user.id]) {
+            Ok(_) => {}
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+            {
+                return Err(StoreError::IdentifierExists {
+                    param,
+                    value: value.clone(),
+                });
+            }
+            Err(e) => return Err(backend(e)),
+        }
+    }
+    Ok(())
+}
+
 fn get_token(conn: &Connection, id: &str) -> Result<Option<ActorTokenRecord>, StoreError> {
     conn.prepare_cached(&format!(
         "SELECT {TOKEN_COLUMNS} FROM actor_tokens WHERE id = ?1"
@@ -627,6 +657,7 @@ impl Store for SqliteStore {
                     u.updated_at
                 ])
                 .map_err(backend)?;
+                claim_identifiers(conn, u)?;
             }
             Ok(())
         })
