@@ -4,7 +4,7 @@ use clerk_models::actor_token::{
     DEFAULT_EXPIRES_IN_SECONDS, DEFAULT_SESSION_MAX_DURATION_IN_SECONDS,
 };
 use clerk_models::{Actor, ActorToken, ActorTokenStatus};
-use serde_json::{Map, Value};
+use serde_json::{Map, Number, Value};
 
 use super::params::{NotAnObject, ParamError, json_type_name};
 
@@ -198,29 +198,45 @@ fn duration(
         // An instance whose maximum is below the default applies its maximum instead of
         // refusing a value the caller never sent.
         None | Some(Value::Null) => return Some(default.min(max)),
-        Some(Value::Number(n)) => n.as_i64(),
-        Some(_) => None,
+        Some(Value::Number(n)) => n.as_i64().ok_or_else(|| not_an_i64(n, max)),
+        Some(_) => Err(WHOLE_SECONDS.to_owned()),
     };
     match value {
-        None => {
-            errors.push(ParamError::invalid(
-                name,
-                "must be a whole number of seconds.",
-            ));
+        Err(why) => {
+            errors.push(ParamError::invalid(name, why));
             None
         }
-        Some(s) if s <= 0 => {
+        Ok(s) if s <= 0 => {
             errors.push(ParamError::invalid(name, "must be greater than zero."));
             None
         }
-        Some(s) if s > max => {
+        Ok(s) if s > max => {
             errors.push(ParamError::invalid(
                 name,
                 format!("must be at most {max} seconds on this instance."),
             ));
             None
         }
-        Some(s) => Some(s),
+        Ok(s) => Some(s),
+    }
+}
+
+const WHOLE_SECONDS: &str = "must be a whole number of seconds.";
+
+/// Why a JSON number that is no `i64` is refused, in the words for a value of its kind:
+/// `-0` is zero, integers past `i64` (parsed as `u64` or `f64`) are too large or too small,
+/// the rest (`1.5`, `1e3`) are not written as whole numbers.
+fn not_an_i64(n: &Number, max: i64) -> String {
+    // 2^63: where i64 ends; f64 represents it exactly.
+    const I64_END: f64 = 9_223_372_036_854_775_808.0;
+    let f = n.as_f64().unwrap_or(f64::NAN);
+    let whole = f.fract() == 0.0;
+    if f == 0.0 || (whole && f <= -I64_END) {
+        "must be greater than zero.".to_owned()
+    } else if n.is_u64() || (whole && f >= I64_END) {
+        format!("must be at most {max} seconds on this instance.")
+    } else {
+        WHOLE_SECONDS.to_owned()
     }
 }
 
@@ -433,6 +449,35 @@ mod tests {
             ),
             vec![(ValueInvalid, "session_max_duration_in_seconds".into())]
         );
+    }
+
+    #[test]
+    fn odd_numbers_get_the_message_of_what_they_are() {
+        for (raw, says) in [
+            ("-0", "greater than zero"),
+            ("-0.0", "greater than zero"),
+            ("-9223372036854775809", "greater than zero"),
+            ("9223372036854775808", "at most 2592000"),
+            ("18446744073709551616", "at most 2592000"),
+            ("1.5", "whole number"),
+            ("1e3", "whole number"),
+        ] {
+            let body: Value = serde_json::from_str(&format!(
+                r#"{{"user_id":"u","actor":{{"sub":"s"}},"expires_in_seconds":{raw}}}"#
+            ))
+            .unwrap();
+            let Err(CreateBodyError::Params(errors)) = validate_create(&body, LIMITS) else {
+                panic!("{raw} must be refused")
+            };
+            assert_eq!(errors.len(), 1, "{raw}");
+            assert_eq!(errors[0].kind, ParamErrorKind::ValueInvalid, "{raw}");
+            assert_eq!(errors[0].param, "expires_in_seconds", "{raw}");
+            assert!(
+                errors[0].long_message.contains(says),
+                "{raw}: {}",
+                errors[0].long_message
+            );
+        }
     }
 
     #[test]
