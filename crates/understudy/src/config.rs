@@ -42,6 +42,10 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// A request taking longer than this is cut off (30 s by default).
     pub request_timeout: Duration,
+    /// A connection that has not sent complete request headers this long after the server
+    /// started reading them (or after its last response, when kept alive) is closed (30 s by
+    /// default).
+    pub header_read_timeout: Duration,
     /// Where time comes from.
     pub clock: Arc<dyn Clock>,
     /// Keeps a test database's directory alive as long as a server uses it (see
@@ -65,6 +69,7 @@ impl std::fmt::Debug for Config {
             .field("settings", &self.settings)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("request_timeout", &self.request_timeout)
+            .field("header_read_timeout", &self.header_read_timeout)
             .finish_non_exhaustive()
     }
 }
@@ -82,6 +87,7 @@ impl Default for Config {
             settings: InstanceSettings::default(),
             max_body_bytes: 64 * 1024,
             request_timeout: Duration::from_secs(30),
+            header_read_timeout: Duration::from_secs(30),
             clock: Arc::new(SystemClock),
             temp_dir: None,
         }

@@ -142,6 +142,11 @@ fn validate(config: &Config) -> Result<(), Error> {
             "maximum durations must be greater than zero".into(),
         ));
     }
+    if config.header_read_timeout.is_zero() {
+        return Err(Error::Config(
+            "the header read timeout must be greater than zero".into(),
+        ));
+    }
     if config.max_body_bytes == 0 {
         return Err(Error::Config(
             "the body limit must be greater than zero".into(),
@@ -237,16 +242,18 @@ pub async fn spawn(config: Config) -> Result<RunningServer, Error> {
             return Err(e);
         }
     };
+    let header_read_timeout = config.header_read_timeout;
     let app = App::new(config, Arc::clone(&store), metrics, Arc::new(keyring));
     let router = app.router();
     let (tx, rx) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async move {
-                let _ = rx.await;
-            })
-            .await
-    });
+    let task = tokio::spawn(crate::serve::serve(
+        listener,
+        router,
+        header_read_timeout,
+        async move {
+            let _ = rx.await;
+        },
+    ));
     Ok(RunningServer {
         addr,
         dev_secret_key,
