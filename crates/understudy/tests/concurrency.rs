@@ -74,15 +74,7 @@ async fn two_hundred_concurrent_creates_are_all_durable_and_distinct() {
     assert_eq!((ids.len(), tickets.len()), (200, 200));
 
     // Group commit really batched: fewer transactions than writes.
-    let metrics = h
-        .client
-        .get(h.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = h.metrics_text().await;
     let count_line = metrics
         .lines()
         .find(|l| l.starts_with("understudy_store_batch_size_count"))

@@ -68,15 +68,7 @@ async fn metrics_count_requests_by_route_and_status_and_show_batches() {
     let user = h.create_user().await;
     h.create_token(&user).await;
     h.get("/v1/actor_tokens/act_missing").await;
-    let text = h
-        .client
-        .get(h.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = h.metrics_text().await;
     assert!(text.contains(
         "understudy_http_requests_total{route=\"/v1/actor_tokens\",method=\"POST\",status=\"200\"} 1"
     ), "{text}");
@@ -93,15 +85,7 @@ async fn metrics_count_requests_by_route_and_status_and_show_batches() {
 #[tokio::test]
 async fn openapi_describes_every_route_from_the_handlers() {
     let h = Harness::start().await;
-    let doc: Value = h
-        .client
-        .get(h.url("/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc = h.openapi().await;
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     let paths = doc["paths"].as_object().unwrap();
     for p in [
@@ -132,16 +116,7 @@ async fn openapi_describes_every_route_from_the_handlers() {
 #[tokio::test]
 async fn odd_method_names_share_one_metrics_series() {
     let h = Harness::start().await;
-    let metrics = || async {
-        h.client
-            .get(h.url("/metrics"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap()
-    };
+    let metrics = || async { h.metrics_text().await };
     let series = |text: &str| {
         text.lines()
             .filter(|l| l.starts_with("understudy_http_requests_total{"))
@@ -174,15 +149,7 @@ async fn odd_method_names_share_one_metrics_series() {
 #[tokio::test]
 async fn openapi_agrees_with_what_the_server_accepts_and_answers() {
     let h = Harness::start().await;
-    let doc: Value = h
-        .client
-        .get(h.url("/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc = h.openapi().await;
     let resolve = |v: &Value| -> Value {
         match v["$ref"].as_str() {
             Some(r) => doc["components"]["schemas"][r.rsplit('/').next().unwrap()].clone(),

@@ -318,15 +318,7 @@ async fn the_flow_is_documented_in_openapi_and_counted_in_metrics() {
     let (_, token, _, _, _) = signed_in(&h, &browser).await;
     let r = accept(&h, &browser, &token, None, false).await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
-    let metrics = h
-        .client
-        .get(h.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = h.metrics_text().await;
     for line in [
         "understudy_events_total{event=\"tickets_accepted\"} 1",
         "understudy_events_total{event=\"tickets_refused\"} 1",
@@ -334,15 +326,7 @@ async fn the_flow_is_documented_in_openapi_and_counted_in_metrics() {
     ] {
         assert!(metrics.contains(line), "{line} in\n{metrics}");
     }
-    let doc: Value = h
-        .client
-        .get(h.url("/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc = h.openapi().await;
     for path in [
         "/v1/tickets/accept",
         "/v1/jwks",

@@ -64,6 +64,25 @@ impl Harness {
         self.req(Method::GET, path).send().await.unwrap()
     }
 
+    /// The Prometheus text of `GET /metrics` (no auth).
+    pub async fn metrics_text(&self) -> String {
+        let r = self.client.get(self.url("/metrics")).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        r.text().await.unwrap()
+    }
+
+    /// The document of `GET /openapi.json` (no auth).
+    pub async fn openapi(&self) -> Value {
+        let r = self
+            .client
+            .get(self.url("/openapi.json"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        r.json().await.unwrap()
+    }
+
     pub async fn create_user(&self) -> String {
         let r = self
             .post_json("/v1/users", &json!({"first_name": "Test"}))
