@@ -16,6 +16,8 @@
 //! assert_eq!(json["actor"]["reason"], "ticket #4711");
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod actor;
 pub mod actor_token;
 pub mod api_version;

@@ -12,6 +12,8 @@
 //! # }
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod admin;
 pub mod clock;
 pub mod config;
