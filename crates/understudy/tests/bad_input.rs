@@ -211,11 +211,7 @@ async fn odd_user_ids_are_404() {
             None,
         )
         .await;
-        let r = h
-            .req(Method::DELETE, &format!("/v1/users/{id}"))
-            .send()
-            .await
-            .unwrap();
+        let r = h.delete(&format!("/v1/users/{id}")).await;
         expect_error(r, 404, "resource_not_found", None).await;
     }
 }

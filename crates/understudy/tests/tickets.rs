@@ -183,11 +183,7 @@ async fn a_deleted_subject_is_not_found_and_its_sessions_are_removed() {
     let (h, _clock, browser) = start().await;
     let (user, _, session, _, _) = signed_in(&h, &browser).await;
     let pending = h.create_token(&user).await;
-    let r = h
-        .req(Method::DELETE, &format!("/v1/users/{user}"))
-        .send()
-        .await
-        .unwrap();
+    let r = h.delete(&format!("/v1/users/{user}")).await;
     assert_eq!(r.status(), StatusCode::OK);
     let r = accept(&h, &browser, &pending, None, false).await;
     expect_error(r, 404, "actor_token_subject_not_found", None).await;

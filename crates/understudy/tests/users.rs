@@ -3,7 +3,6 @@
 mod common;
 
 use common::{Harness, expect_error};
-use reqwest::Method;
 use serde_json::{Value, json};
 
 #[tokio::test]
@@ -36,11 +35,7 @@ async fn create_get_delete_a_user() {
         .unwrap();
     assert_eq!(got, u);
 
-    let r = h
-        .req(Method::DELETE, &format!("/v1/users/{id}"))
-        .send()
-        .await
-        .unwrap();
+    let r = h.delete(&format!("/v1/users/{id}")).await;
     assert_eq!(r.status(), 200);
     let deleted: Value = r.json().await.unwrap();
     assert_eq!(
@@ -54,11 +49,7 @@ async fn create_get_delete_a_user() {
         None,
     )
     .await;
-    let r = h
-        .req(Method::DELETE, &format!("/v1/users/{id}"))
-        .send()
-        .await
-        .unwrap();
+    let r = h.delete(&format!("/v1/users/{id}")).await;
     expect_error(r, 404, "resource_not_found", None).await;
     // A deleted user cannot be impersonated.
     let r = h
@@ -126,11 +117,7 @@ async fn a_taken_username_or_email_address_is_form_identifier_exists() {
     assert_eq!(create(json!({"external_id": "e1"})).await.status(), 200);
     // Deleting the user frees its identifiers.
     let id = first["id"].as_str().unwrap();
-    let r = h
-        .req(Method::DELETE, &format!("/v1/users/{id}"))
-        .send()
-        .await
-        .unwrap();
+    let r = h.delete(&format!("/v1/users/{id}")).await;
     assert_eq!(r.status(), 200);
     assert_eq!(
         create(json!({"username": "bob", "email_address": ["bob@example.com"]}))

@@ -64,6 +64,10 @@ impl Harness {
         self.req(Method::GET, path).send().await.unwrap()
     }
 
+    pub async fn delete(&self, path: &str) -> Response {
+        self.req(Method::DELETE, path).send().await.unwrap()
+    }
+
     /// The Prometheus text of `GET /metrics` (no auth).
     pub async fn metrics_text(&self) -> String {
         let r = self.client.get(self.url("/metrics")).send().await.unwrap();
