@@ -342,16 +342,19 @@ fn run_batch(conn: &Connection, batch: Vec<Job>, stats: &BatchStats) {
     }
     let mut completions = Vec::with_capacity(batch.len());
     for job in batch {
-        let savepoint = conn.execute_batch("SAVEPOINT write_op");
-        let (ok, done) = job.run(conn);
-        if savepoint.is_ok() {
-            let end = if ok {
-                "RELEASE write_op"
-            } else {
-                "ROLLBACK TO write_op; RELEASE write_op"
-            };
-            let _ = conn.execute_batch(end);
+        // Without its savepoint a failing write could not be undone alone, so it is refused
+        // rather than run unprotected.
+        if let Err(e) = conn.execute_batch("SAVEPOINT write_op") {
+            job.fail(StoreError::Backend(format!("cannot open a savepoint: {e}")));
+            continue;
         }
+        let (ok, done) = job.run(conn);
+        let end = if ok {
+            "RELEASE write_op"
+        } else {
+            "ROLLBACK TO write_op; RELEASE write_op"
+        };
+        let _ = conn.execute_batch(end);
         completions.push(done);
     }
     let commit = conn
